@@ -1,0 +1,34 @@
+export { PropelAuthModule } from './module/propelauth.module';
+export type {
+  PropelAuthModuleAsyncOptions,
+  PropelAuthModuleOptions,
+  PropelAuthOptionsFactory,
+  PropelAuthStartupOptions,
+  TokenVerificationMetadata,
+} from './module/propelauth-options.interface';
+export { PROPELAUTH_MODULE_OPTIONS } from './propelauth.constants';
+
+export { TokenVerifierService } from './verification/token-verifier.service';
+export {
+  PropelAuthConfigError,
+  PropelAuthNotReadyError,
+  PropelAuthStartupError,
+  TokenVerificationError,
+} from './errors';
+export type { TokenErrorReason } from './errors';
+
+export { PropelAuthGuard } from './guards/propelauth.guard';
+export { RequireUserGuard } from './guards/require-user.guard';
+export { OptionalUserGuard } from './guards/optional-user.guard';
+export type { PropelAuthRequest } from './guards/request-auth';
+
+export { RequireOrgMember, RequireOrgRole, RequirePermission } from './decorators/org-requirement.decorator';
+export type { OrgExtractor, OrgRequirementOptions, RequireOrgRoleOptions } from './decorators/org-requirement.decorator';
+export { CurrentUser, currentUserFactory } from './decorators/current-user.decorator';
+export { CurrentOrg, currentOrgFactory } from './decorators/current-org.decorator';
+
+export { User } from './models/user';
+export type { UserInit } from './models/user';
+export { OrgMemberInfo } from './models/org-member-info';
+export type { OrgMemberInfoInit, OrgRoleStructure } from './models/org-member-info';
+export type { LoginMethod } from './models/login-method';

@@ -1,0 +1,69 @@
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
+
+/** The verifier key and issuer, as shown on the Backend Integration page of the PropelAuth dashboard. */
+export interface TokenVerificationMetadata {
+  /** The RSA public key in SPKI PEM form (`-----BEGIN PUBLIC KEY-----`). */
+  verifierKey: string;
+  /** The issuer, e.g. `https://auth.example.com` (a trailing slash is ignored). */
+  issuer: string;
+}
+
+/** How start-up fetches the token verification metadata. */
+export interface PropelAuthStartupOptions {
+  /** Attempts in all, the first included (default 5). 401 is never retried. */
+  maxAttempts?: number;
+  /** First backoff delay in ms; doubles on every retry, with jitter, capped at 10 s (default 500). */
+  retryDelayMs?: number;
+  /** Timeout of each attempt in ms (default 10 000). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Options of `PropelAuthModule.forRoot()`.
+ *
+ * @example
+ * PropelAuthModule.forRoot({ authUrl: 'https://auth.example.com', apiKey: process.env.PROPELAUTH_API_KEY! })
+ */
+export interface PropelAuthModuleOptions {
+  /** Your PropelAuth auth URL, e.g. `https://auth.example.com`. Its origin is the expected token issuer. */
+  authUrl: string;
+  /** Your backend integration API key. Never logged, never put in an error message. */
+  apiKey: string;
+  /** Skip the start-up fetch and verify with this key and issuer (serverless, no outbound network). */
+  manualTokenVerificationMetadata?: TokenVerificationMetadata;
+  /** Where backend API calls go (default `https://propelauth-api.com`); point it at the emulator in tests. */
+  apiBaseUrl?: string;
+  /** Seconds of clock skew allowed on `exp` and `nbf` (default 0, at most 300). */
+  clockToleranceSeconds?: number;
+  /** Put the reason of a 401/403 in the response body (default off: Nest's plain bodies). */
+  debugMode?: boolean;
+  /** Start-up fetch of the verification metadata. */
+  startup?: PropelAuthStartupOptions;
+}
+
+/** What an options class given to `forRootAsync({ useClass })` implements. */
+export interface PropelAuthOptionsFactory {
+  createPropelAuthOptions(): PropelAuthModuleOptions | Promise<PropelAuthModuleOptions>;
+}
+
+/**
+ * Options of `PropelAuthModule.forRootAsync()`.
+ *
+ * @example
+ * PropelAuthModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({
+ *     authUrl: config.getOrThrow('PROPELAUTH_AUTH_URL'),
+ *     apiKey: config.getOrThrow('PROPELAUTH_API_KEY'),
+ *   }),
+ * })
+ */
+export interface PropelAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Register the module globally (default true). */
+  isGlobal?: boolean;
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  useFactory?: (...args: any[]) => PropelAuthModuleOptions | Promise<PropelAuthModuleOptions>;
+  useClass?: Type<PropelAuthOptionsFactory>;
+  useExisting?: Type<PropelAuthOptionsFactory>;
+}

@@ -1,0 +1,67 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { PropelAuthConfigError } from '../errors';
+import { PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
+import { TokenVerifierService } from '../verification/token-verifier.service';
+import type { PropelAuthModuleAsyncOptions, PropelAuthModuleOptions, PropelAuthOptionsFactory } from './propelauth-options.interface';
+import { resolvePropelAuthOptions } from './propelauth-options';
+
+/**
+ * Sets up PropelAuth for a Nest application: validates the options, loads the
+ * verifier key during `app.init()` and provides `TokenVerifierService` to the
+ * guards and decorators. Global by default.
+ *
+ * @example
+ * @Module({
+ *   imports: [PropelAuthModule.forRoot({ authUrl: 'https://auth.example.com', apiKey: process.env.PROPELAUTH_API_KEY! })],
+ *   controllers: [ApiController],
+ * })
+ * export class AppModule {}
+ */
+@Module({})
+export class PropelAuthModule {
+  /**
+   * Configures the module with options known up front. Invalid options throw a
+   * `PropelAuthConfigError` here, at boot.
+   */
+  static forRoot(options: PropelAuthModuleOptions & { isGlobal?: boolean }): DynamicModule {
+    const { isGlobal, ...moduleOptions } = options ?? ({} as PropelAuthModuleOptions);
+    const resolved = resolvePropelAuthOptions(moduleOptions);
+    return PropelAuthModule.build(isGlobal, [], [
+      { provide: PROPELAUTH_MODULE_OPTIONS, useValue: moduleOptions },
+      { provide: PROPELAUTH_RESOLVED_OPTIONS, useValue: resolved },
+    ]);
+  }
+
+  /** Configures the module from a factory, an options class or an existing provider (e.g. with `ConfigService`). */
+  static forRootAsync(options: PropelAuthModuleAsyncOptions): DynamicModule {
+    const ways = [options?.useFactory, options?.useClass, options?.useExisting].filter((way) => way !== undefined);
+    if (ways.length !== 1) {
+      throw new PropelAuthConfigError('PropelAuthModule.forRootAsync() needs exactly one of useFactory, useClass or useExisting');
+    }
+    const providers: Provider[] = [
+      { provide: PROPELAUTH_RESOLVED_OPTIONS, useFactory: resolvePropelAuthOptions, inject: [PROPELAUTH_MODULE_OPTIONS] },
+    ];
+    if (options.useFactory) {
+      providers.push({ provide: PROPELAUTH_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] });
+    } else {
+      const factoryClass = (options.useClass ?? options.useExisting)!;
+      if (options.useClass) providers.push({ provide: factoryClass, useClass: factoryClass });
+      providers.push({
+        provide: PROPELAUTH_MODULE_OPTIONS,
+        useFactory: (factory: PropelAuthOptionsFactory) => factory.createPropelAuthOptions(),
+        inject: [factoryClass],
+      });
+    }
+    return PropelAuthModule.build(options.isGlobal, options.imports ?? [], providers);
+  }
+
+  private static build(isGlobal: boolean | undefined, imports: DynamicModule['imports'], providers: Provider[]): DynamicModule {
+    return {
+      module: PropelAuthModule,
+      global: isGlobal !== false,
+      imports,
+      providers: [...providers, TokenVerifierService],
+      exports: [PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS, TokenVerifierService],
+    };
+  }
+}

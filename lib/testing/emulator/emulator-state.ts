@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { RoleHierarchy, type RoleDefinition } from './emulator-roles';
+
+export type EmulatorRoleStructure = 'single_role_in_hierarchy' | 'multi_role';
+
+/** A user held by the emulator (camelCase; the HTTP routes put it on the wire as snake_case). */
+export interface EmulatorUser {
+  userId: string;
+  email: string;
+  emailConfirmed: boolean;
+  firstName?: string;
+  lastName?: string;
+  username?: string;
+  pictureUrl?: string;
+  properties: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  legacyUserId?: string;
+  enabled: boolean;
+  locked: boolean;
+  mfaEnabled: boolean;
+  canCreateOrgs: boolean;
+  hasPassword: boolean;
+  createdAt: number;
+  lastActiveAt: number;
+}
+
+/** An organization held by the emulator. */
+export interface EmulatorOrg {
+  orgId: string;
+  name: string;
+  urlSafeOrgName: string;
+  metadata: Record<string, unknown>;
+  legacyOrgId?: string;
+  roleStructure: EmulatorRoleStructure;
+  createdAt: number;
+}
+
+export interface EmulatorMembership {
+  role: string;
+  additionalRoles: string[];
+}
+
+export interface CreateEmulatorUser {
+  email: string;
+  userId?: string;
+  emailConfirmed?: boolean;
+  firstName?: string;
+  lastName?: string;
+  username?: string;
+  properties?: Record<string, unknown>;
+  legacyUserId?: string;
+  password?: string;
+}
+
+export interface CreateEmulatorOrg {
+  name: string;
+  orgId?: string;
+  metadata?: Record<string, unknown>;
+  legacyOrgId?: string;
+  roleStructure?: EmulatorRoleStructure;
+}
+
+/**
+ * The emulator's in-memory project: users, orgs and memberships. The HTTP routes
+ * and the in-process helpers of `PropelAuthEmulator` both work on this one store,
+ * so what a test sets up directly is what the API answers.
+ */
+export class EmulatorState {
+  readonly users = new Map<string, EmulatorUser>();
+  readonly orgs = new Map<string, EmulatorOrg>();
+  /** orgId -> userId -> membership */
+  readonly memberships = new Map<string, Map<string, EmulatorMembership>>();
+
+  constructor(
+    readonly roles: RoleHierarchy,
+    readonly defaultRoleStructure: EmulatorRoleStructure = 'single_role_in_hierarchy',
+  ) {}
+
+  static create(roles?: readonly RoleDefinition[], roleStructure?: EmulatorRoleStructure): EmulatorState {
+    return new EmulatorState(new RoleHierarchy(roles), roleStructure);
+  }
+
+  createUser(input: CreateEmulatorUser): EmulatorUser {
+    const email = input.email?.trim().toLowerCase();
+    if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
+    if (this.findUserByEmail(email)) throw new EmulatorInputError({ email: ['Email already exists'] });
+    if (input.username !== undefined && this.findUserByUsername(input.username)) {
+      throw new EmulatorInputError({ username: ['Username already exists'] });
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const user: EmulatorUser = {
+      userId: input.userId ?? randomUUID(),
+      email,
+      emailConfirmed: input.emailConfirmed ?? true,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      username: input.username,
+      properties: input.properties ?? {},
+      legacyUserId: input.legacyUserId,
+      enabled: true,
+      locked: false,
+      mfaEnabled: false,
+      canCreateOrgs: false,
+      hasPassword: input.password !== undefined,
+      createdAt: now,
+      lastActiveAt: now,
+    };
+    this.users.set(user.userId, user);
+    return user;
+  }
+
+  createOrg(input: CreateEmulatorOrg): EmulatorOrg {
+    const name = input.name?.trim();
+    if (!name) throw new EmulatorInputError({ name: ['Name is required'] });
+    const org: EmulatorOrg = {
+      orgId: input.orgId ?? randomUUID(),
+      name,
+      urlSafeOrgName: name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+      metadata: input.metadata ?? {},
+      legacyOrgId: input.legacyOrgId,
+      roleStructure: input.roleStructure ?? this.defaultRoleStructure,
+      createdAt: Math.floor(Date.now() / 1000),
+    };
+    this.orgs.set(org.orgId, org);
+    this.memberships.set(org.orgId, new Map());
+    return org;
+  }
+
+  addUserToOrg(userId: string, orgId: string, role: string, additionalRoles: string[] = []): void {
+    const members = this.memberships.get(orgId);
+    if (!this.users.has(userId) || members === undefined) throw new EmulatorNotFoundError();
+    for (const name of [role, ...additionalRoles]) {
+      if (!this.roles.has(name)) throw new EmulatorInputError({ role: [`Role ${name} does not exist`] });
+    }
+    members.set(userId, { role, additionalRoles });
+  }
+
+  findUserByEmail(email: string): EmulatorUser | undefined {
+    const wanted = email.trim().toLowerCase();
+    for (const user of this.users.values()) if (user.email === wanted) return user;
+    return undefined;
+  }
+
+  findUserByUsername(username: string): EmulatorUser | undefined {
+    for (const user of this.users.values()) if (user.username === username) return user;
+    return undefined;
+  }
+
+  /** The orgs a user belongs to, with the membership. */
+  orgsOfUser(userId: string): Array<{ org: EmulatorOrg; membership: EmulatorMembership }> {
+    const result: Array<{ org: EmulatorOrg; membership: EmulatorMembership }> = [];
+    for (const [orgId, members] of this.memberships) {
+      const membership = members.get(userId);
+      if (membership) result.push({ org: this.orgs.get(orgId)!, membership });
+    }
+    return result;
+  }
+}
+
+/** A 400 with PropelAuth's field-error body: `{ field: [messages] }`. */
+export class EmulatorInputError extends Error {
+  constructor(readonly fieldToErrors: Record<string, string[]>) {
+    super('Invalid request');
+  }
+}
+
+/** A 404. */
+export class EmulatorNotFoundError extends Error {
+  constructor() {
+    super('Not found');
+  }
+}

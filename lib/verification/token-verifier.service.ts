@@ -1,0 +1,81 @@
+import type { KeyObject } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { PropelAuthNotReadyError } from '../errors';
+import { userFromClaims } from '../models/user-from-claims';
+import type { User } from '../models/user';
+import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
+import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
+import { verifyAccessTokenClaims } from './access-token';
+import { parseBearerHeader } from './authorization-header';
+import { loadVerifierKey } from './verifier-key.loader';
+
+/**
+ * Verifies PropelAuth access tokens locally: RS256 against the verifier key,
+ * `iss`, `exp` (required), `nbf`, `iat` and the claim shapes. No network call
+ * per token. The key is loaded once, during `app.init()`.
+ *
+ * @example
+ * constructor(private readonly verifier: TokenVerifierService) {}
+ * whoIs(header: string | undefined): User {
+ *   return this.verifier.verifyAuthorizationHeader(header); // throws TokenVerificationError
+ * }
+ */
+@Injectable()
+export class TokenVerifierService implements OnModuleInit {
+  private readonly logger = new Logger(PROPELAUTH_LOGGER_CONTEXT);
+  private key: KeyObject | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(@Inject(PROPELAUTH_RESOLVED_OPTIONS) private readonly options: ResolvedPropelAuthOptions) {
+    this.key = options.manualVerifierKey;
+  }
+
+  /** Loads the verifier key; Nest awaits this, so a failure fails the application start. */
+  async onModuleInit(): Promise<void> {
+    await this.ready();
+  }
+
+  /** Resolves once the verifier key is loaded; concurrent callers share one fetch. */
+  ready(): Promise<void> {
+    if (this.key) return Promise.resolve();
+    this.loading ??= loadVerifierKey(this.options, this.logger).then(
+      (key) => {
+        this.key = key;
+      },
+      (error: unknown) => {
+        this.loading = undefined; // a later ready() may try again
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+
+  /** True once tokens can be verified. */
+  isReady(): boolean {
+    return this.key !== undefined;
+  }
+
+  /**
+   * Verifies a raw access token (no `Bearer` prefix).
+   * @throws TokenVerificationError (401) or PropelAuthNotReadyError (503)
+   */
+  verifyAccessToken(token: string): User {
+    const key = this.key;
+    if (key === undefined) throw new PropelAuthNotReadyError();
+    const claims = verifyAccessTokenClaims(token, {
+      key,
+      issuer: this.options.issuer,
+      clockToleranceSeconds: this.options.clockToleranceSeconds,
+      nowSeconds: Date.now() / 1000,
+    });
+    return userFromClaims(claims);
+  }
+
+  /**
+   * Verifies the value of an `Authorization: Bearer <token>` header.
+   * @throws TokenVerificationError (401) or PropelAuthNotReadyError (503)
+   */
+  verifyAuthorizationHeader(header: string | undefined): User {
+    return this.verifyAccessToken(parseBearerHeader(header));
+  }
+}
