@@ -65,9 +65,9 @@ type Official = ReturnType<typeof initBaseAuth>;
 type Outcome = 'ok' | 'forbidden' | 'unauthorized' | string;
 
 /** What a validateAccessTokenAndGetUser* call did, as one comparable word (plus the org it returned). */
-async function outcomeOf(call: Promise<{ orgMemberInfo?: OfficialOrgMemberInfo }>): Promise<Outcome> {
+async function outcomeOf(call: Promise<object>): Promise<Outcome> {
   try {
-    const result = await call;
+    const result: { orgMemberInfo?: OfficialOrgMemberInfo } = await call;
     return result.orgMemberInfo ? `ok:${result.orgMemberInfo.orgId}` : 'ok';
   } catch (error) {
     if (error instanceof ForbiddenException) return 'forbidden';
@@ -311,31 +311,39 @@ describe('parity with the official @propelauth/node', () => {
     const officialUser = (header: string) => official.validateAccessTokenAndGetUser(header);
 
     it('a token without exp: official accepts it forever, ours requires exp (missing_exp)', async () => {
+      // jose only checks exp when present; ours refuses a token that would never expire.
       const token = emulator.mintAccessToken({ userId: 'u-no-exp', claims: { exp: undefined } });
       expect((await officialUser(`Bearer ${token}`)).userId).toBe('u-no-exp');
       expect(ourReason(() => verifier.verifyAccessToken(token))).toBe('missing_exp');
     });
 
     it('a token without user_id: official returns a user with no id, ours refuses it (invalid_claims)', async () => {
+      // A User without a userId would authorize as "nobody"; ours treats the claims as invalid (401).
       const token = emulator.mintAccessToken({ claims: { user_id: undefined } });
       expect((await officialUser(`Bearer ${token}`)).userId).toBeUndefined();
       expect(ourReason(() => verifier.verifyAccessToken(token))).toBe('invalid_claims');
     });
 
     it('"Bearer  <token>" with two spaces: official splits on one space and refuses, ours follows RFC 6750 (1*SP)', async () => {
+      // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token, so several spaces are valid.
       const token = emulator.mintAccessToken({ userId: 'u-two-spaces' });
       expect(await outcomeOf(officialUser(`Bearer  ${token}`))).toBe('unauthorized');
       expect(verifier.verifyAuthorizationHeader(`Bearer  ${token}`).userId).toBe('u-two-spaces');
     });
 
     it('an iss with a trailing slash: official compares exactly and refuses, ours normalises trailing slashes', async () => {
+      // Ours strips trailing slashes from both the configured issuer and iss ("https://a" == "https://a/").
       const token = emulator.mintAccessToken({ userId: 'u-slash', claims: { iss: `${emulator.authUrl}/` } });
       expect(await outcomeOf(officialUser(`Bearer ${token}`))).toBe('unauthorized');
       expect(verifier.verifyAccessToken(token).userId).toBe('u-slash');
     });
 
     it('an iat far in the future: official ignores iat, ours refuses it (issued_in_future)', async () => {
-      const token = emulator.mintAccessToken({ userId: 'u-future', issuedAt: Math.floor(Date.now() / 1000) + 3600 });
+      // Ours refuses an iat beyond clock tolerance + 60 s (TokenVerifierService checks iat); jose needs maxTokenAge for that.
+      const issuedAt = Math.floor(Date.now() / 1000) + 3600;
+      const token = emulator.mintAccessToken({ userId: 'u-future', issuedAt });
+      // The emulator documents issuedAt as the token's iat; it must be in the signed payload.
+      expect(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).iat).toBe(issuedAt);
       expect((await officialUser(`Bearer ${token}`)).userId).toBe('u-future');
       expect(ourReason(() => verifier.verifyAccessToken(token))).toBe('issued_in_future');
     });

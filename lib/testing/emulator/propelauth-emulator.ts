@@ -173,6 +173,11 @@ export class PropelAuthEmulator {
     this.failures.push({ ...rule, remaining: rule.times ?? 1 });
   }
 
+  /** Forgets every pending `failNext()` rule. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Delays every answer by this many ms (0 to stop). */
   setLatency(ms: number): void {
     this.latencyMs = ms;

@@ -115,7 +115,9 @@ export class TokenMinter {
       else claims[name] = value;
     }
     const { privateKey, kid } = this.signingKey();
-    return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: kid, noTimestamp: true, header: { typ: 'JWT', alg: 'RS256', ...options.header } });
+    // jsonwebtoken keeps a given iat, and deletes it under noTimestamp: only ask for that when iat was removed.
+    const noTimestamp = !Object.hasOwn(claims, 'iat');
+    return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: kid, noTimestamp, header: { typ: 'JWT', alg: 'RS256', ...options.header } });
   }
 
   private orgClaim(membership: MintOrgMembership): Record<string, unknown> {
