@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../../sample/app.module';
+import { startDemoEmulator, type Demo } from '../../sample/demo-seed';
+import { startApp, type RunningApp } from '../support/apps';
+import { bearer, get } from '../support/http';
+
+// The sample app exactly as `npm start` wires it: the seeded emulator and the sample routes.
+describe('sample app', () => {
+  let demo: Demo;
+  let running: RunningApp;
+  beforeAll(async () => {
+    demo = await startDemoEmulator();
+    running = await startApp('express', { imports: [AppModule.forRoot(demo.emulator.moduleOptions())] });
+  });
+  afterAll(async () => {
+    await running?.close();
+    await demo?.emulator.stop();
+  });
+
+  it('answers the seeded users as the printed curl commands say', async () => {
+    const org = demo.orgId;
+    const url = (path: string) => `${running.url}${path}`;
+    expect((await get(url('/api/whoami'))).status).toBe(401);
+    expect((await get(url('/api/whoami'), bearer(demo.ownerToken))).json.email).toBe('owner@acme.test');
+    expect((await get(url('/api/whoami_optional'))).json).toEqual({});
+    expect((await get(url(`/api/org/${org}`), bearer(demo.memberToken))).json).toEqual({ message: 'You are in org Acme Inc', role: 'Member' });
+    expect((await get(url(`/api/org/${org}/owner`), bearer(demo.memberToken))).status).toBe(403);
+    expect((await get(url(`/api/org/${org}/owner`), bearer(demo.ownerToken))).status).toBe(200);
+    expect((await get(url(`/api/org/${org}/billing`), bearer(demo.memberToken))).status).toBe(403);
+    expect((await get(url(`/api/org/${org}/billing`), bearer(demo.ownerToken))).json.message).toContain('billing');
+  });
+});
