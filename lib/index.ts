@@ -32,3 +32,18 @@ export type { UserInit } from './models/user';
 export { OrgMemberInfo } from './models/org-member-info';
 export type { OrgMemberInfoInit, OrgRoleStructure } from './models/org-member-info';
 export type { LoginMethod } from './models/login-method';
+
+export { PropelAuthApiService } from './api/propelauth-api.service';
+export {
+  PropelAuthApiError,
+  PropelAuthApiKeyRejectedError,
+  PropelAuthBadRequestError,
+  PropelAuthFeatureNotEnabledError,
+  PropelAuthForbiddenError,
+  PropelAuthNetworkError,
+  PropelAuthNotFoundError,
+  PropelAuthRateLimitedError,
+  PropelAuthTimeoutError,
+} from './api/propelauth-api.errors';
+export type { PropelAuthApiClientOptions } from './module/propelauth-options.interface';
+export type * from './api/users.types';

@@ -17,7 +17,9 @@ const INDEX_EXPORTS = [
   'RequireOrgMember', 'RequireOrgRole', 'RequirePermission', 'CurrentUser', 'CurrentOrg',
   'currentUserFactory', 'currentOrgFactory', 'User', 'OrgMemberInfo', 'TokenVerificationError',
   'PropelAuthConfigError', 'PropelAuthStartupError', 'PropelAuthNotReadyError', 'PropelAuthGuard',
-  'PROPELAUTH_MODULE_OPTIONS',
+  'PROPELAUTH_MODULE_OPTIONS', 'PropelAuthApiService', 'PropelAuthApiError', 'PropelAuthApiKeyRejectedError',
+  'PropelAuthBadRequestError', 'PropelAuthFeatureNotEnabledError', 'PropelAuthForbiddenError', 'PropelAuthNetworkError',
+  'PropelAuthNotFoundError', 'PropelAuthRateLimitedError', 'PropelAuthTimeoutError',
 ].sort();
 const TESTING_EXPORTS = ['PropelAuthEmulator'];
 

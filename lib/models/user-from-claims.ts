@@ -23,7 +23,7 @@ export function userFromClaims(claims: Claims): User {
   const activeOrg = own(claims, 'org_member_info');
   if (activeOrg !== undefined && activeOrg !== null) {
     // Active-org tokens carry one org instead of the map.
-    const org = orgFromClaim(activeOrg, undefined);
+    const org = orgMemberInfoFromWire(activeOrg, undefined);
     orgs = Object.create(null) as Record<string, OrgMemberInfo>;
     Object.defineProperty(orgs, org.orgId, { value: org, enumerable: true });
     activeOrgId = org.orgId;
@@ -33,7 +33,7 @@ export function userFromClaims(claims: Claims): User {
       if (!isPlainObject(map)) throw invalid('org_id_to_org_member_info is not an object');
       orgs = Object.create(null) as Record<string, OrgMemberInfo>;
       for (const orgId of Object.keys(map)) {
-        Object.defineProperty(orgs, orgId, { value: orgFromClaim(map[orgId], orgId), enumerable: true });
+        Object.defineProperty(orgs, orgId, { value: orgMemberInfoFromWire(map[orgId], orgId), enumerable: true });
       }
     }
   }
@@ -55,7 +55,8 @@ export function userFromClaims(claims: Claims): User {
   });
 }
 
-function orgFromClaim(value: unknown, mapKey: string | undefined): OrgMemberInfo {
+/** Builds an `OrgMemberInfo` from PropelAuth's per-org wire object (tokens and API answers share it). */
+export function orgMemberInfoFromWire(value: unknown, mapKey?: string): OrgMemberInfo {
   if (!isPlainObject(value)) throw invalid('an org entry is not an object');
   const orgId = own(value, 'org_id');
   if (typeof orgId !== 'string' || orgId.length === 0) throw invalid('an org entry has no org_id');

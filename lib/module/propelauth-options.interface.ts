@@ -18,6 +18,22 @@ export interface PropelAuthStartupOptions {
   requestTimeoutMs?: number;
 }
 
+/** How `PropelAuthApiService` talks to PropelAuth's backend API. */
+export interface PropelAuthApiClientOptions {
+  /** Timeout of each attempt in ms (default 10 000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 2). */
+  maxRetries?: number;
+  /** First backoff delay in ms; doubles on every retry, with jitter (default 250). */
+  retryBaseDelayMs?: number;
+  /** The longest wait before a retry, `Retry-After` included; a longer 429 wait is not retried (default 10 000). */
+  maxRetryDelayMs?: number;
+  /** Retry 429 answers, honouring `Retry-After` / `wait_seconds` (default true). */
+  retryOnRateLimit?: boolean;
+  /** Retry 5xx answers, timeouts and network errors of idempotent requests: GET, PUT, DELETE (default true). */
+  retryOnServerError?: boolean;
+}
+
 /**
  * Options of `PropelAuthModule.forRoot()`.
  *
@@ -39,6 +55,8 @@ export interface PropelAuthModuleOptions {
   debugMode?: boolean;
   /** Start-up fetch of the verification metadata. */
   startup?: PropelAuthStartupOptions;
+  /** Timeouts and retries of the backend API client. */
+  api?: PropelAuthApiClientOptions;
 }
 
 /** What an options class given to `forRootAsync({ useClass })` implements. */

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { DEFAULT_API_BASE_URL } from '../propelauth.constants';
 import { PropelAuthConfigError } from '../errors';
-import type { PropelAuthModuleOptions } from './propelauth-options.interface';
+import type { PropelAuthApiClientOptions, PropelAuthModuleOptions } from './propelauth-options.interface';
 
 /** Options after validation: what the rest of the library works with. */
 export interface ResolvedPropelAuthOptions {
@@ -17,6 +17,7 @@ export interface ResolvedPropelAuthOptions {
   clockToleranceSeconds: number;
   debugMode: boolean;
   startup: { maxAttempts: number; retryDelayMs: number; requestTimeoutMs: number };
+  api: Required<PropelAuthApiClientOptions>;
 }
 
 const MAX_CLOCK_TOLERANCE_SECONDS = 300;
@@ -58,6 +59,7 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
   }
 
   const startup = options.startup ?? {};
+  const api = options.api ?? {};
   return {
     authUrl,
     authHostname: authUrl.hostname,
@@ -71,6 +73,14 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
       maxAttempts: positiveInteger(startup.maxAttempts ?? 5, 'startup.maxAttempts'),
       retryDelayMs: nonNegativeInteger(startup.retryDelayMs ?? 500, 'startup.retryDelayMs'),
       requestTimeoutMs: positiveInteger(startup.requestTimeoutMs ?? 10_000, 'startup.requestTimeoutMs'),
+    },
+    api: {
+      timeoutMs: positiveInteger(api.timeoutMs ?? 10_000, 'api.timeoutMs'),
+      maxRetries: nonNegativeInteger(api.maxRetries ?? 2, 'api.maxRetries'),
+      retryBaseDelayMs: nonNegativeInteger(api.retryBaseDelayMs ?? 250, 'api.retryBaseDelayMs'),
+      maxRetryDelayMs: nonNegativeInteger(api.maxRetryDelayMs ?? 10_000, 'api.maxRetryDelayMs'),
+      retryOnRateLimit: api.retryOnRateLimit !== false,
+      retryOnServerError: api.retryOnServerError !== false,
     },
   };
 }

@@ -1,14 +1,15 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { PropelAuthConfigError } from '../errors';
 import { PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
+import { PropelAuthApiService } from '../api/propelauth-api.service';
 import { TokenVerifierService } from '../verification/token-verifier.service';
 import type { PropelAuthModuleAsyncOptions, PropelAuthModuleOptions, PropelAuthOptionsFactory } from './propelauth-options.interface';
 import { resolvePropelAuthOptions } from './propelauth-options';
 
 /**
  * Sets up PropelAuth for a Nest application: validates the options, loads the
- * verifier key during `app.init()` and provides `TokenVerifierService` to the
- * guards and decorators. Global by default.
+ * verifier key during `app.init()`, and provides `TokenVerifierService` (for the
+ * guards and decorators) and `PropelAuthApiService` (the backend API). Global by default.
  *
  * @example
  * @Module({
@@ -60,8 +61,8 @@ export class PropelAuthModule {
       module: PropelAuthModule,
       global: isGlobal !== false,
       imports,
-      providers: [...providers, TokenVerifierService],
-      exports: [PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS, TokenVerifierService],
+      providers: [...providers, TokenVerifierService, PropelAuthApiService],
+      exports: [PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS, TokenVerifierService, PropelAuthApiService],
     };
   }
 }

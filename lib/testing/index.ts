@@ -1,5 +1,5 @@
 export { PropelAuthEmulator } from './emulator/propelauth-emulator';
-export type { FailureRule, PropelAuthEmulatorOptions, RecordedRequest } from './emulator/propelauth-emulator';
+export type { EmulatorContext, FailureRule, PropelAuthEmulatorOptions, RecordedRequest } from './emulator/propelauth-emulator';
 export type { MintAccessTokenOptions, MintOrgMembership } from './emulator/token-minter';
 export { DEFAULT_ROLES } from './emulator/emulator-roles';
 export type { RoleDefinition } from './emulator/emulator-roles';
@@ -8,7 +8,8 @@ export type {
   CreateEmulatorUser,
   EmulatorOrg,
   EmulatorRoleStructure,
+  EmulatorInvite,
   EmulatorUser,
 } from './emulator/emulator-state';
-export { EmulatorState } from './emulator/emulator-state';
+export { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, EmulatorState } from './emulator/emulator-state';
 export type { EmulatorHandler, EmulatorRequest, EmulatorResponse } from './emulator/emulator-router';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RoleHierarchy, type RoleDefinition } from './emulator-roles';
+import { urlSafeName } from './emulator-wire';
 
 export type EmulatorRoleStructure = 'single_role_in_hierarchy' | 'multi_role';
 
@@ -20,6 +21,7 @@ export interface EmulatorUser {
   mfaEnabled: boolean;
   canCreateOrgs: boolean;
   hasPassword: boolean;
+  updatePasswordRequired: boolean;
   createdAt: number;
   lastActiveAt: number;
 }
@@ -33,6 +35,31 @@ export interface EmulatorOrg {
   legacyOrgId?: string;
   roleStructure: EmulatorRoleStructure;
   createdAt: number;
+  maxUsers?: number;
+  canSetupSaml: boolean;
+  isSamlConfigured: boolean;
+  isSamlInTestMode: boolean;
+  domain?: string;
+  extraDomains: string[];
+  domainAutojoin: boolean;
+  domainRestrict: boolean;
+  customRoleMappingName?: string;
+  require2faBy?: string;
+  passwordRotationEnabled: boolean;
+  passwordRotationHistorySize: number;
+  passwordRotationPeriod: number;
+}
+
+/** An invitation to an org that the invitee has not accepted yet. */
+export interface EmulatorInvite {
+  inviteeEmail: string;
+  orgId: string;
+  role: string;
+  additionalRoles: string[];
+  createdAt: number;
+  expiresAt: number;
+  inviterEmail?: string;
+  inviterUserId?: string;
 }
 
 export interface EmulatorMembership {
@@ -58,6 +85,11 @@ export interface CreateEmulatorOrg {
   metadata?: Record<string, unknown>;
   legacyOrgId?: string;
   roleStructure?: EmulatorRoleStructure;
+  maxUsers?: number;
+  domain?: string;
+  domainAutojoin?: boolean;
+  domainRestrict?: boolean;
+  customRoleMappingName?: string;
 }
 
 /**
@@ -70,6 +102,10 @@ export class EmulatorState {
   readonly orgs = new Map<string, EmulatorOrg>();
   /** orgId -> userId -> membership */
   readonly memberships = new Map<string, Map<string, EmulatorMembership>>();
+  readonly pendingInvites: EmulatorInvite[] = [];
+  /** Project settings a test can flip: organizations off makes every org endpoint answer 426. */
+  readonly features = { organizations: true };
+  private readonly stores = new Map<new () => unknown, unknown>();
 
   constructor(
     readonly roles: RoleHierarchy,
@@ -78,6 +114,21 @@ export class EmulatorState {
 
   static create(roles?: readonly RoleDefinition[], roleStructure?: EmulatorRoleStructure): EmulatorState {
     return new EmulatorState(new RoleHierarchy(roles), roleStructure);
+  }
+
+  /**
+   * A domain's own store (API keys, MFA, reports...), created on first use and
+   * kept for the life of this emulator.
+   *
+   * @example const keys = emulator.state.store(ApiKeyStore);
+   */
+  store<T>(type: new () => T): T {
+    let store = this.stores.get(type) as T | undefined;
+    if (store === undefined) {
+      store = new type();
+      this.stores.set(type, store);
+    }
+    return store;
   }
 
   createUser(input: CreateEmulatorUser): EmulatorUser {
@@ -102,6 +153,7 @@ export class EmulatorState {
       mfaEnabled: false,
       canCreateOrgs: false,
       hasPassword: input.password !== undefined,
+      updatePasswordRequired: false,
       createdAt: now,
       lastActiveAt: now,
     };
@@ -115,11 +167,23 @@ export class EmulatorState {
     const org: EmulatorOrg = {
       orgId: input.orgId ?? randomUUID(),
       name,
-      urlSafeOrgName: name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+      urlSafeOrgName: urlSafeName(name),
       metadata: input.metadata ?? {},
       legacyOrgId: input.legacyOrgId,
       roleStructure: input.roleStructure ?? this.defaultRoleStructure,
       createdAt: Math.floor(Date.now() / 1000),
+      maxUsers: input.maxUsers,
+      canSetupSaml: false,
+      isSamlConfigured: false,
+      isSamlInTestMode: false,
+      domain: input.domain,
+      extraDomains: [],
+      domainAutojoin: input.domainAutojoin ?? false,
+      domainRestrict: input.domainRestrict ?? false,
+      customRoleMappingName: input.customRoleMappingName,
+      passwordRotationEnabled: false,
+      passwordRotationHistorySize: 0,
+      passwordRotationPeriod: 0,
     };
     this.orgs.set(org.orgId, org);
     this.memberships.set(org.orgId, new Map());
@@ -168,5 +232,15 @@ export class EmulatorInputError extends Error {
 export class EmulatorNotFoundError extends Error {
   constructor() {
     super('Not found');
+  }
+}
+
+/** Any other answer a route wants to give, e.g. `new EmulatorHttpError(426, { ... })`. */
+export class EmulatorHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown = {},
+  ) {
+    super(`HTTP ${status}`);
   }
 }

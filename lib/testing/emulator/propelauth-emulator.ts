@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { RoleDefinition } from './emulator-roles';
 import { EmulatorRouter, type EmulatorRequest, type EmulatorResponse } from './emulator-router';
 import {
+  EmulatorHttpError,
   EmulatorInputError,
   EmulatorNotFoundError,
   EmulatorState,
@@ -15,6 +16,17 @@ import {
 } from './emulator-state';
 import { TokenMinter, type MintAccessTokenOptions } from './token-minter';
 import { registerTokenRoutes } from './token.routes';
+import { registerApiKeyRoutes } from './api-keys.routes';
+import { registerInsightsRoutes } from './insights.routes';
+import { registerOrgRoutes } from './orgs.routes';
+import { registerStepUpMfaRoutes } from './step-up-mfa.routes';
+import { registerUserRoutes } from './users.routes';
+
+/** What every group of emulator routes works with. */
+export interface EmulatorContext {
+  state: EmulatorState;
+  minter: TokenMinter;
+}
 
 export interface PropelAuthEmulatorOptions {
   /** The API key the emulator accepts (default: a random one, see `apiKey`). */
@@ -94,6 +106,10 @@ export class PropelAuthEmulator {
     this.state = EmulatorState.create(options.roles, options.roleStructure);
     this.minter = new TokenMinter(this.authUrl, this.state.roles, () => this.key());
     registerTokenRoutes(this.router, { state: this.state, minter: this.minter, publicKeyPem: () => this.key().publicKeyPem });
+    const context: EmulatorContext = { state: this.state, minter: this.minter };
+    for (const register of [registerUserRoutes, registerOrgRoutes, registerApiKeyRoutes, registerInsightsRoutes, registerStepUpMfaRoutes]) {
+      register(this.router, context);
+    }
   }
 
   /** Generates the RSA-2048 signing key and starts listening. Resolves to the emulator itself. */
@@ -251,6 +267,7 @@ export class PropelAuthEmulator {
     } catch (error) {
       if (error instanceof EmulatorInputError) return { status: 400, body: error.fieldToErrors };
       if (error instanceof EmulatorNotFoundError) return { status: 404, body: { error: 'not_found' } };
+      if (error instanceof EmulatorHttpError) return { status: error.status, body: error.body };
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { RoleHierarchy } from './emulator-roles';
 import type { EmulatorMembership, EmulatorOrg, EmulatorRoleStructure, EmulatorState, EmulatorUser } from './emulator-state';
+import { wireOrgMemberInfo, wireStoredMembership } from './emulator-wire';
 
 /** One org membership to put in a minted token. */
 export interface MintOrgMembership {
@@ -121,38 +122,10 @@ export class TokenMinter {
   }
 
   private orgClaim(membership: MintOrgMembership): Record<string, unknown> {
-    const orgName = membership.orgName ?? 'Acme Inc';
-    const role = membership.role ?? this.roles.lowest;
-    const additionalRoles = membership.additionalRoles ?? [];
-    const structure = membership.roleStructure ?? 'single_role_in_hierarchy';
-    return {
-      org_id: membership.orgId ?? randomUUID(),
-      org_name: orgName,
-      url_safe_org_name: membership.urlSafeOrgName ?? urlSafe(orgName),
-      org_metadata: membership.orgMetadata ?? {},
-      user_role: role,
-      inherited_user_roles_plus_current_role: structure === 'multi_role' ? [role] : this.roles.inheritedRolesPlusCurrent(role),
-      org_role_structure: structure,
-      additional_roles: additionalRoles,
-      user_permissions: membership.permissions ?? this.roles.permissions(role, additionalRoles, structure === 'multi_role'),
-      ...(membership.legacyOrgId !== undefined ? { legacy_org_id: membership.legacyOrgId } : {}),
-    };
+    return wireOrgMemberInfo(this.roles, membership);
   }
 
   private storedOrgClaim(org: EmulatorOrg, membership: EmulatorMembership): Record<string, unknown> {
-    return this.orgClaim({
-      orgId: org.orgId,
-      orgName: org.name,
-      urlSafeOrgName: org.urlSafeOrgName,
-      orgMetadata: org.metadata,
-      role: membership.role,
-      additionalRoles: membership.additionalRoles,
-      roleStructure: org.roleStructure,
-      legacyOrgId: org.legacyOrgId,
-    });
+    return wireStoredMembership(this.roles, org, membership);
   }
-}
-
-function urlSafe(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
