@@ -47,3 +47,7 @@ export {
 } from './api/propelauth-api.errors';
 export type { PropelAuthApiClientOptions } from './module/propelauth-options.interface';
 export type * from './api/users.types';
+export type * from './api/orgs.types';
+export type * from './api/api-keys.types';
+export type * from './api/insights.types';
+export type * from './api/step-up-mfa.types';
