@@ -31,6 +31,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   request: ApiRequest;
+  /** From a `Retry-After` header (delta-seconds or HTTP date), when there was one. */
+  retryAfterSeconds?: number;
 }
 
 const IDEMPOTENT = new Set<HttpMethod>(['GET', 'PUT', 'DELETE']);
@@ -38,9 +40,10 @@ const RETRIED_SERVER_STATUSES = new Set([500, 502, 503, 504]);
 const MAX_BODY_TEXT = 2048;
 
 /**
- * Builds a backend API path with every interpolated value percent-encoded (dots
- * too), so a parameter such as `../../admin` or `a/b` stays one path segment and
- * cannot leave the API prefix.
+ * Builds a backend API path with every interpolated value percent-encoded, so a
+ * parameter such as `../../admin` or `a/b` stays inside one path segment. A value
+ * that is empty, `.` or `..` is refused: URL parsers treat those segments (even
+ * percent-encoded) as navigation and would leave the API prefix.
  *
  * @example apiPath`/user/${userId}/mfa` // "/api/backend/v1/user/<encoded id>/mfa"
  */
@@ -48,7 +51,13 @@ export function apiPath(strings: TemplateStringsArray, ...values: Array<string |
   let path = '/api/backend/v1';
   strings.forEach((literal, index) => {
     path += literal;
-    if (index < values.length) path += encodeURIComponent(String(values[index])).replace(/\./g, '%2E');
+    if (index < values.length) {
+      const value = String(values[index]);
+      if (value === '' || value === '.' || value === '..') {
+        throw new TypeError(`${JSON.stringify(value)} is not a valid PropelAuth path parameter`);
+      }
+      path += encodeURIComponent(value);
+    }
   });
   return path;
 }
@@ -126,10 +135,11 @@ export class PropelAuthHttpClient {
         params: cleanQuery(request.query),
         data: request.body === undefined ? undefined : JSON.stringify(request.body),
       });
-      const retryAfter = response.headers['retry-after'];
+      const header = response.headers['retry-after'];
+      const retryAfterMs = typeof header === 'string' ? parseRetryAfter(header) : undefined;
       return {
-        response: { status: response.status, body: parseBody(response.data), request },
-        retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
+        response: { status: response.status, body: parseBody(response.data), request, retryAfterSeconds: retryAfterMs === undefined ? undefined : retryAfterMs / 1000 },
+        retryAfterMs,
       };
     } catch (error) {
       // Read only the code: axios errors hold the request config, Authorization header included.
@@ -176,8 +186,9 @@ export function errorFor(response: ApiResponse, action: string): PropelAuthApiEr
     case 426:
       return new PropelAuthFeatureNotEnabledError(`${what}: the feature is not enabled for this project (for organizations: enable B2B support in the PropelAuth dashboard)`, details);
     case 429: {
-      const waitSeconds = waitSecondsOf(body);
-      return new PropelAuthRateLimitedError(`${what}: rate limited`, { ...details, waitSeconds: Number.isFinite(waitSeconds) ? waitSeconds : undefined });
+      const fromBody = waitSecondsOf(body);
+      const waitSeconds = Number.isFinite(fromBody) ? fromBody : response.retryAfterSeconds;
+      return new PropelAuthRateLimitedError(`${what}: rate limited`, { ...details, waitSeconds });
     }
     default:
       return new PropelAuthApiError(what, details);
