@@ -59,3 +59,12 @@ export class PropelAuthConfigError extends Error {
 export class PropelAuthStartupError extends Error {
   override readonly name = 'PropelAuthStartupError';
 }
+
+/**
+ * Thrown by `TokenVerifierService.verifyAuthorizationHeaderForOrg` when the user
+ * is valid but not a member of the org or lacks the role or permission (a 403).
+ */
+export class OrgAccessDeniedError extends Error {
+  override readonly name = 'OrgAccessDeniedError';
+  readonly status = 403;
+}

@@ -10,6 +10,7 @@ export { PROPELAUTH_MODULE_OPTIONS } from './propelauth.constants';
 
 export { TokenVerifierService } from './verification/token-verifier.service';
 export {
+  OrgAccessDeniedError,
   PropelAuthConfigError,
   PropelAuthNotReadyError,
   PropelAuthStartupError,
@@ -32,6 +33,7 @@ export type { UserInit } from './models/user';
 export { OrgMemberInfo } from './models/org-member-info';
 export type { OrgMemberInfoInit, OrgRoleStructure } from './models/org-member-info';
 export type { LoginMethod } from './models/login-method';
+export type { OrgAccessRequirement } from './models/org-access';
 
 export { PropelAuthApiService } from './api/propelauth-api.service';
 export {

@@ -6,6 +6,7 @@ import type {
   OrgRoleRequirement,
   PermissionRequirement,
 } from '../decorators/org-requirement.decorator';
+import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement, type OrgAccessResult } from '../models/org-access';
 import type { OrgMemberInfo } from '../models/org-member-info';
 import type { User } from '../models/user';
 import { REQUIRE_ORG_MEMBER_METADATA, REQUIRE_ORG_ROLE_METADATA, REQUIRE_PERMISSION_METADATA } from '../propelauth.constants';
@@ -18,8 +19,6 @@ export interface OrgRequirements {
   permission?: PermissionRequirement;
 }
 
-/** The outcome of checking a user against a route's org requirements. */
-export type OrgCheckResult = { ok: true; org: OrgMemberInfo } | { ok: false; reason: string };
 
 /**
  * Reads the org decorators of a route once and caches them per (controller, handler):
@@ -55,37 +54,28 @@ export class OrgRequirementsReader {
 
 /**
  * Checks the user against every requirement; each finds its org with its own
- * extractors. The org handed to `@CurrentOrg()` is the first one checked.
+ * extractors. The org handed to `@CurrentOrg()` is the first one checked
+ * (member, then role, then permission).
  */
-export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements): OrgCheckResult {
-  const { member, role, permission } = requirements;
+export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements): OrgAccessResult {
+  const checks: Array<[OrgMemberRequirement | undefined, OrgAccessRequirement]> = [
+    [requirements.member, {}],
+    [requirements.role, requirements.role?.exact ? { exactRole: requirements.role.role } : { minimumRole: requirements.role?.role }],
+    [requirements.permission, { permissions: requirements.permission?.permissions }],
+  ];
   let first: OrgMemberInfo | undefined;
-  if (member) {
-    const found = findOrg(request, user, member.extractors);
+  for (const [requirement, access] of checks) {
+    if (requirement === undefined) continue;
+    const found = findOrg(request, user, requirement.extractors);
     if (!found.ok) return found;
-    first = found.org;
-  }
-  if (role) {
-    const found = findOrg(request, user, role.extractors);
-    if (!found.ok) return found;
-    const passes = role.exact ? found.org.userIsRole(role.role) : found.org.userIsAtLeastRole(role.role);
-    if (!passes) {
-      return { ok: false, reason: role.exact ? `User's role in the org is not ${role.role}` : `User's role in the org is not at least ${role.role}` };
-    }
-    first ??= found.org;
-  }
-  if (permission) {
-    const found = findOrg(request, user, permission.extractors);
-    if (!found.ok) return found;
-    if (!found.org.userHasAllPermissions(permission.permissions)) {
-      return { ok: false, reason: `User lacks a required permission in the org (${permission.permissions.join(', ')})` };
-    }
+    const unmet = unmetOrgRequirement(found.org, access);
+    if (unmet !== undefined) return { ok: false, reason: unmet };
     first ??= found.org;
   }
   return first ? { ok: true, org: first } : { ok: false, reason: 'No org requirement' };
 }
 
-function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirementOptions): OrgCheckResult {
+function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirementOptions): OrgAccessResult {
   let orgId: unknown;
   let orgName: unknown;
   try {
@@ -98,14 +88,5 @@ function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirem
   } catch {
     return { ok: false, reason: 'The org id or name extractor threw' };
   }
-  const hasId = typeof orgId === 'string' && orgId.length > 0;
-  const hasName = typeof orgName === 'string' && orgName.length > 0;
-  if (!hasId && !hasName) {
-    return { ok: false, reason: 'No org id or name was found in the request' };
-  }
-  const org = hasId ? user.getOrg(orgId as string) : user.getOrgByName(orgName as string);
-  if (org === undefined || (hasId && hasName && org.orgName !== orgName && org.urlSafeOrgName !== orgName)) {
-    return { ok: false, reason: 'User is not a member of the org' };
-  }
-  return { ok: true, org };
+  return findUserOrg(user, orgId, orgName);
 }

@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { PropelAuthNotReadyError } from '../errors';
+import { OrgAccessDeniedError, PropelAuthNotReadyError } from '../errors';
+import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement } from '../models/org-access';
+import type { OrgMemberInfo } from '../models/org-member-info';
 import { userFromClaims } from '../models/user-from-claims';
 import type { User } from '../models/user';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
@@ -77,5 +79,27 @@ export class TokenVerifierService implements OnModuleInit {
    */
   verifyAuthorizationHeader(header: string | undefined): User {
     return this.verifyAccessToken(parseBearerHeader(header));
+  }
+
+  /**
+   * Verifies the header and checks the user's membership in an org, with an
+   * optional role or permission requirement: what the official library's
+   * `validateAccessTokenAndGetUserWithOrgInfo*` functions do, in one method.
+   * @throws TokenVerificationError (401), OrgAccessDeniedError (403) or PropelAuthNotReadyError (503)
+   *
+   * @example
+   * const { user, orgMemberInfo } = verifier.verifyAuthorizationHeaderForOrg(header, { orgId }, { minimumRole: 'Admin' });
+   */
+  verifyAuthorizationHeaderForOrg(
+    header: string | undefined,
+    org: { orgId?: string; orgName?: string },
+    requirement: OrgAccessRequirement = {},
+  ): { user: User; orgMemberInfo: OrgMemberInfo } {
+    const user = this.verifyAuthorizationHeader(header);
+    const found = findUserOrg(user, org?.orgId, org?.orgName);
+    if (!found.ok) throw new OrgAccessDeniedError(found.reason);
+    const unmet = unmetOrgRequirement(found.org, requirement);
+    if (unmet !== undefined) throw new OrgAccessDeniedError(unmet);
+    return { user, orgMemberInfo: found.org };
   }
 }

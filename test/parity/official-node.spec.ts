@@ -10,7 +10,7 @@ import {
 } from '@propelauth/node';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { PropelAuthModule, TokenVerificationError, TokenVerifierService, type OrgMemberInfo, type User } from '../../lib';
+import { OrgAccessDeniedError, PropelAuthModule, TokenVerificationError, TokenVerifierService, type OrgAccessRequirement, type OrgMemberInfo, type User } from '../../lib';
 import { PropelAuthEmulator, type MintAccessTokenOptions } from '../../lib/testing';
 
 // Parity with the official @propelauth/node (2.1.36): the same tokens go through both
@@ -238,28 +238,44 @@ describe('parity with the official @propelauth/node', () => {
       }
     });
 
-    it('makes the same accept / Forbidden decisions as the official org validators', async () => {
+    it('makes the same accept / Forbidden decisions as the official org validators (verifyAuthorizationHeaderForOrg)', async () => {
       const header = `Bearer ${token}`;
-      const expectOrg = (orgId: string, allowed: (org: OrgMemberInfo) => boolean): Outcome => {
-        const org = ours.getOrg(orgId);
-        return org && allowed(org) ? `ok:${orgId}` : 'forbidden';
+      const ourOutcome = (orgId: string, requirement: OrgAccessRequirement = {}): Outcome => {
+        try {
+          return `ok:${verifier.verifyAuthorizationHeaderForOrg(header, { orgId }, requirement).orgMemberInfo.orgId}`;
+        } catch (error) {
+          if (error instanceof OrgAccessDeniedError) return 'forbidden';
+          throw error;
+        }
       };
       for (const orgId of orgIds) {
-        expect(await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfo(header, { orgId }))).toBe(expectOrg(orgId, () => true));
+        expect(await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfo(header, { orgId }))).toBe(ourOutcome(orgId));
         for (const role of ROLES) {
           const minimum = await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfoWithMinimumRole(header, { orgId }, role));
-          expect([orgId, role, minimum]).toEqual([orgId, role, expectOrg(orgId, (org) => org.userIsAtLeastRole(role))]);
+          expect([orgId, role, minimum]).toEqual([orgId, role, ourOutcome(orgId, { minimumRole: role })]);
           const exact = await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfoWithExactRole(header, { orgId }, role));
-          expect([orgId, role, exact]).toEqual([orgId, role, expectOrg(orgId, (org) => org.userIsRole(role))]);
+          expect([orgId, role, exact]).toEqual([orgId, role, ourOutcome(orgId, { exactRole: role })]);
         }
         for (const permission of PERMISSIONS) {
           const outcome = await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfoWithPermission(header, { orgId }, permission));
-          expect([orgId, permission, outcome]).toEqual([orgId, permission, expectOrg(orgId, (org) => org.userHasPermission(permission))]);
+          expect([orgId, permission, outcome]).toEqual([orgId, permission, ourOutcome(orgId, { permission })]);
         }
         for (const permissions of PERMISSION_SETS) {
           const outcome = await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfoWithAllPermissions(header, { orgId }, permissions));
-          expect([orgId, permissions, outcome]).toEqual([orgId, permissions, expectOrg(orgId, (org) => org.userHasAllPermissions(permissions))]);
+          expect([orgId, permissions, outcome]).toEqual([orgId, permissions, ourOutcome(orgId, { permissions })]);
         }
+      }
+      for (const orgName of ['Acme Inc', 'acme-inc', 'No Such Org']) {
+        const theirs = await outcomeOf(official.validateAccessTokenAndGetUserWithOrgInfo(header, { orgName }));
+        const ours = (() => {
+          try {
+            return `ok:${verifier.verifyAuthorizationHeaderForOrg(header, { orgName }).orgMemberInfo.orgId}`;
+          } catch (error) {
+            if (error instanceof OrgAccessDeniedError) return 'forbidden';
+            throw error;
+          }
+        })();
+        expect([orgName, ours]).toEqual([orgName, theirs]);
       }
     });
   });

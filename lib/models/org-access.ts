@@ -1,0 +1,43 @@
+import type { OrgMemberInfo } from './org-member-info';
+import type { User } from './user';
+
+/** The outcome of an org access check: the org, or why access is refused. */
+export type OrgAccessResult = { ok: true; org: OrgMemberInfo } | { ok: false; reason: string };
+
+/** What a user must have in the org, besides being a member. */
+export interface OrgAccessRequirement {
+  /** This role or a higher one (multi-role orgs: this role itself). */
+  minimumRole?: string;
+  /** Exactly this role (multi-role orgs: one of the user's roles). */
+  exactRole?: string;
+  permission?: string;
+  /** Every one of these. */
+  permissions?: readonly string[];
+}
+
+/**
+ * The user's membership in the org named by id and/or name. With both, both
+ * must match (the name may be the org's name or its URL-safe name).
+ */
+export function findUserOrg(user: User, orgId: unknown, orgName: unknown): OrgAccessResult {
+  const hasId = typeof orgId === 'string' && orgId.length > 0;
+  const hasName = typeof orgName === 'string' && orgName.length > 0;
+  if (!hasId && !hasName) {
+    return { ok: false, reason: 'No org id or name was found in the request' };
+  }
+  const org = hasId ? user.getOrg(orgId as string) : user.getOrgByName(orgName as string);
+  if (org === undefined || (hasId && hasName && org.orgName !== orgName && org.urlSafeOrgName !== orgName)) {
+    return { ok: false, reason: 'User is not a member of the org' };
+  }
+  return { ok: true, org };
+}
+
+/** Why the member fails the requirement, or undefined when it passes. */
+export function unmetOrgRequirement(org: OrgMemberInfo, requirement: OrgAccessRequirement): string | undefined {
+  const { minimumRole, exactRole, permission, permissions } = requirement;
+  if (minimumRole !== undefined && !org.userIsAtLeastRole(minimumRole)) return `User's role in the org is not at least ${minimumRole}`;
+  if (exactRole !== undefined && !org.userIsRole(exactRole)) return `User's role in the org is not ${exactRole}`;
+  const needed = [...(permission !== undefined ? [permission] : []), ...(permissions ?? [])];
+  if (!org.userHasAllPermissions(needed)) return `User lacks a required permission in the org (${needed.join(', ')})`;
+  return undefined;
+}
