@@ -51,6 +51,8 @@ export interface PropelAuthModuleOptions {
   apiBaseUrl?: string;
   /** Seconds of clock skew allowed on `exp` and `nbf` (default 0, at most 300). */
   clockToleranceSeconds?: number;
+  /** Verified tokens kept in memory, least recently used evicted first (default 1000; 0 disables the cache). */
+  tokenCacheSize?: number;
   /** Put the reason of a 401/403 in the response body (default off: Nest's plain bodies). */
   debugMode?: boolean;
   /** Start-up fetch of the verification metadata. */

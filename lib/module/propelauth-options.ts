@@ -15,12 +15,15 @@ export interface ResolvedPropelAuthOptions {
   /** Set when `manualTokenVerificationMetadata` was given: no start-up fetch. */
   manualVerifierKey?: KeyObject;
   clockToleranceSeconds: number;
+  tokenCacheSize: number;
   debugMode: boolean;
   startup: { maxAttempts: number; retryDelayMs: number; requestTimeoutMs: number };
   api: Required<PropelAuthApiClientOptions>;
 }
 
 const MAX_CLOCK_TOLERANCE_SECONDS = 300;
+/** About 2.5 KB an entry (token plus user): a few MB at most. */
+const DEFAULT_TOKEN_CACHE_SIZE = 1000;
 const MIN_RSA_MODULUS_BITS = 2048;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -68,6 +71,7 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
     issuer,
     manualVerifierKey,
     clockToleranceSeconds: tolerance,
+    tokenCacheSize: nonNegativeInteger(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, 'tokenCacheSize'),
     debugMode: options.debugMode === true,
     startup: {
       maxAttempts: positiveInteger(startup.maxAttempts ?? 5, 'startup.maxAttempts'),

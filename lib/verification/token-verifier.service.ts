@@ -7,14 +7,17 @@ import { userFromClaims } from '../models/user-from-claims';
 import type { User } from '../models/user';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
 import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
+import { deepFreeze } from '../models/freeze';
 import { verifyAccessTokenClaims } from './access-token';
+import { VerifiedTokenCache } from './verified-token.cache';
 import { parseBearerHeader } from './authorization-header';
 import { loadVerifierKey } from './verifier-key.loader';
 
 /**
  * Verifies PropelAuth access tokens locally: RS256 against the verifier key,
  * `iss`, `exp` (required), `nbf`, `iat` and the claim shapes. No network call
- * per token. The key is loaded once, during `app.init()`.
+ * per token. The key is loaded once, during `app.init()`. Verified tokens are
+ * cached (see `tokenCacheSize`); the `User` returned is deeply frozen.
  *
  * @example
  * constructor(private readonly verifier: TokenVerifierService) {}
@@ -27,9 +30,11 @@ export class TokenVerifierService implements OnModuleInit {
   private readonly logger = new Logger(PROPELAUTH_LOGGER_CONTEXT);
   private key: KeyObject | undefined;
   private loading: Promise<void> | undefined;
+  private readonly cache: VerifiedTokenCache;
 
   constructor(@Inject(PROPELAUTH_RESOLVED_OPTIONS) private readonly options: ResolvedPropelAuthOptions) {
     this.key = options.manualVerifierKey;
+    this.cache = new VerifiedTokenCache(options.tokenCacheSize);
   }
 
   /** Loads the verifier key; Nest awaits this, so a failure fails the application start. */
@@ -42,7 +47,7 @@ export class TokenVerifierService implements OnModuleInit {
     if (this.key) return Promise.resolve();
     this.loading ??= loadVerifierKey(this.options, this.logger).then(
       (key) => {
-        this.key = key;
+        this.setVerifierKey(key);
       },
       (error: unknown) => {
         this.loading = undefined; // a later ready() may try again
@@ -50,6 +55,12 @@ export class TokenVerifierService implements OnModuleInit {
       },
     );
     return this.loading;
+  }
+
+  /** Replaces the verifier key; every cached verification made with the old key is dropped. */
+  protected setVerifierKey(key: KeyObject): void {
+    this.key = key;
+    this.cache.clear();
   }
 
   /** True once tokens can be verified. */
@@ -64,13 +75,14 @@ export class TokenVerifierService implements OnModuleInit {
   verifyAccessToken(token: string): User {
     const key = this.key;
     if (key === undefined) throw new PropelAuthNotReadyError();
-    const claims = verifyAccessTokenClaims(token, {
-      key,
-      issuer: this.options.issuer,
-      clockToleranceSeconds: this.options.clockToleranceSeconds,
-      nowSeconds: Date.now() / 1000,
-    });
-    return userFromClaims(claims);
+    const nowSeconds = Date.now() / 1000;
+    const tolerance = this.options.clockToleranceSeconds;
+    const cached = typeof token === 'string' ? this.cache.get(token, nowSeconds, tolerance) : undefined;
+    if (cached !== undefined) return cached;
+    const claims = verifyAccessTokenClaims(token, { key, issuer: this.options.issuer, clockToleranceSeconds: tolerance, nowSeconds });
+    const user = deepFreeze(userFromClaims(claims));
+    this.cache.set(token, user, claims.exp as number, claims.nbf as number | undefined);
+    return user;
   }
 
   /**

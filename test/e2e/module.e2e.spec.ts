@@ -189,6 +189,9 @@ describe('forRoot option validation (at boot)', () => {
     ['a manual EC key', { ...valid, manualTokenVerificationMetadata: { verifierKey: pem('ec'), issuer: 'https://auth.example.com' } }, 'RSA key'],
     ['a manual key without issuer', { ...valid, manualTokenVerificationMetadata: { verifierKey: pem('rsa2048'), issuer: '' } }, 'issuer'],
     ['zero start-up attempts', { ...valid, startup: { maxAttempts: 0 } }, 'maxAttempts'],
+    ['a negative token cache size', { ...valid, tokenCacheSize: -1 }, 'tokenCacheSize'],
+    ['a zero API timeout', { ...valid, api: { timeoutMs: 0 } }, 'api.timeoutMs'],
+    ['fractional API retries', { ...valid, api: { maxRetries: 1.5 } }, 'api.maxRetries'],
   ])('refuses %s', (_name, options, message) => {
     let thrown: unknown;
     try {

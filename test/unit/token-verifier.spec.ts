@@ -256,10 +256,14 @@ describe('TokenVerifierService.verifyAccessToken', () => {
       expect((user as any).getOrg('__proto__')).toBeUndefined();
     });
 
-    it('returns an independent User for each call', () => {
-      const value = token();
-      const service = verifier();
-      expect(service.verifyAccessToken(value)).not.toBe(service.verifyAccessToken(value));
+    it('returns a deeply frozen User, so one can be shared between requests', () => {
+      const user = verifier().verifyAccessToken(token({ properties: { nested: { a: 1 } }, org_id_to_org_member_info: { o1: { org_id: 'o1', user_role: 'Owner', user_permissions: ['p'] } } }));
+      expect(Object.isFrozen(user)).toBe(true);
+      expect(Object.isFrozen(user.properties.nested)).toBe(true);
+      expect(Object.isFrozen(user.getOrg('o1')!.userPermissions)).toBe(true);
+      expect(() => {
+        (user as { email: string }).email = 'evil@example.com';
+      }).toThrow(TypeError);
     });
   });
 });
