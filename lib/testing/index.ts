@@ -13,3 +13,11 @@ export type {
 } from './emulator/emulator-state';
 export { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, EmulatorState } from './emulator/emulator-state';
 export type { EmulatorHandler, EmulatorRequest, EmulatorResponse } from './emulator/emulator-router';
+
+// Domain stores of the emulator, for seeding what the backend API answers: `emulator.state.store(UserStore)`.
+export { OAUTH_PROVIDERS, UserStore } from './emulator/users.store';
+export type { EmulatorMfaSetup, EmulatorOAuthProvider, EmulatorOAuthToken } from './emulator/users.store';
+export { OrgStore } from './emulator/orgs.store';
+export type { EmulatorSamlConnectionLink, EmulatorSsoConnection } from './emulator/orgs.store';
+export { InsightsStore } from './emulator/insights.store';
+export type { EmulatorEmployee, EmulatorReport, EmulatorScimGroup, OrgReportType, SeedOrgReportRow, SeedUserReportRow, UserReportType } from './emulator/insights.store';
