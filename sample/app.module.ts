@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PropelAuthModule, type PropelAuthModuleOptions } from 'propelauth-nestjs';
 import { ApiController } from './api.controller';
+import { BackendController } from './backend.controller';
 
 @Module({})
 export class AppModule {
@@ -8,7 +9,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PropelAuthModule.forRoot(propelAuth)],
-      controllers: [ApiController],
+      controllers: [ApiController, BackendController],
     };
   }
 }

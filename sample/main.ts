@@ -56,6 +56,8 @@ Then try:
   curl ${base}/api/org/$ORG/owner -H "Authorization: Bearer $OWNER"     # 200
   curl -i ${base}/api/org/$ORG/billing -H "Authorization: Bearer $MEMBER" # 403: no can_view_billing
   curl ${base}/api/org/$ORG/billing -H "Authorization: Bearer $OWNER"   # 200
+  curl ${base}/api/org/$ORG/members -H "Authorization: Bearer $MEMBER"  # the org's members, from the backend API
+  curl ${base}/api/magic_link -H "Authorization: Bearer $OWNER" -H 'Content-Type: application/json' -d '{"email":"new@acme.test"}'
 
 Stop with Ctrl+C.`);
 }
