@@ -1,0 +1,50 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { benchMemory } from './memory';
+import { benchRequests, type Adapter } from './requests';
+import { table } from './stats';
+import { benchVerification } from './verification';
+
+/**
+ * `npm run bench`: every figure is a median over rounds that alternate the
+ * contenders, and every verdict is a ratio measured side by side in this run.
+ * Knobs: BENCH_ROUNDS (default 3), BENCH_SECONDS per request run (5),
+ * BENCH_VERIFICATIONS for the memory run (1000000), BENCH_ADAPTERS (express,fastify).
+ */
+async function main(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const verifications = Number(process.env.BENCH_VERIFICATIONS ?? 1_000_000);
+  const adapters = (process.env.BENCH_ADAPTERS ?? 'express,fastify').split(',') as Adapter[];
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  log(`propelauth-nestjs benchmark on ${machine}`);
+
+  log('1. verification, per core');
+  const verification = await benchVerification({ rounds: Math.max(rounds, 5), msPerVariant: 1000, log });
+  log('2. whole requests');
+  const requests = await benchRequests({ adapters, rounds, seconds, warmupSeconds: 1, connections: 10, log });
+  log('3. memory');
+  const memory = await benchMemory({ verifications, distinctTokens: 10_000, log });
+
+  const results = { date: new Date().toISOString(), machine, rounds, seconds, verification, requests, memory };
+  const dir = join(__dirname, '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  out(`\nVerification (ops/s per core; ratio to raw crypto.verify, median of per-round ratios)\n`);
+  out(table(verification.map((v) => ({ variant: v.variant, 'ops/s': v.medianOpsPerSecond, ratio: v.ratioToRawCryptoVerify }))));
+  out(`\nRequests (10 connections, ${seconds} s per run, ${rounds} rounds; ratio to the unguarded route of the same adapter)\n`);
+  out(table(requests.map((r) => ({ adapter: r.adapter, variant: r.variant, 'req/s': r.medianRequestsPerSecond, ratio: r.ratioToUnguarded, 'server CPU µs/req': r.medianServerCpuMicrosPerRequest }))));
+  out(`\nMemory: ${memory.verifications} verifications of ${memory.distinctTokens} distinct tokens through a ${memory.tokenCacheSize}-entry cache`);
+  out(`  RSS ${memory.rssBeforeMiB.toFixed(1)} -> ${memory.rssAfterMiB.toFixed(1)} MiB, heap used ${memory.heapUsedBeforeMiB.toFixed(1)} -> ${memory.heapUsedAfterMiB.toFixed(1)} MiB`);
+  out(`\nResults written to ${file}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { createPublicKey, verify } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { importSPKI, jwtVerify } from 'jose';
+import jwt from 'jsonwebtoken';
+import { PropelAuthModule, TokenVerifierService } from 'propelauth-nestjs';
+import { benchKeys, benchToken, ISSUER } from './fixtures';
+import { median, opsPerSecond, opsPerSecondAsync, orderFor } from './stats';
+
+export interface VerificationResult {
+  variant: string;
+  medianOpsPerSecond: number;
+  ratioToRawCryptoVerify: number;
+}
+
+/**
+ * Token verification per core, side by side: ours on a repeated token (the
+ * cache) and on distinct tokens (every one a miss), against Node's crypto.verify
+ * with a pre-parsed KeyObject (the signature alone: the physical limit),
+ * jsonwebtoken given a PEM string, and jose.
+ */
+export async function benchVerification(options: { rounds: number; msPerVariant: number; log: (line: string) => void }): Promise<VerificationResult[]> {
+  const keys = benchKeys();
+  const pool = Array.from({ length: 2000 }, (_, i) => benchToken(keys, i));
+  const repeated = pool[0];
+  const keyObject = createPublicKey(keys.publicKeyPem);
+  const joseKey = await importSPKI(keys.publicKeyPem, 'RS256');
+
+  const context = await NestFactory.createApplicationContext(
+    PropelAuthModule.forRoot({
+      authUrl: ISSUER,
+      apiKey: 'bench',
+      manualTokenVerificationMetadata: { verifierKey: keys.publicKeyPem, issuer: ISSUER },
+    }),
+    { logger: false },
+  );
+  const verifier = context.get(TokenVerifierService);
+  let cursor = 0;
+  const next = () => pool[(cursor = (cursor + 1) % pool.length)];
+  // The raw baseline verifies the same bytes the others do: the signature of each token.
+  const split = pool.map((token) => {
+    const dot = token.lastIndexOf('.');
+    return { data: Buffer.from(token.slice(0, dot)), signature: Buffer.from(token.slice(dot + 1), 'base64url') };
+  });
+
+  const variants: Array<{ name: string; run: () => number | Promise<number> }> = [
+    { name: 'raw crypto.verify (KeyObject, signature only)', run: () => opsPerSecond(() => verify('sha256', split[(cursor = (cursor + 1) % split.length)].data, keyObject, split[cursor].signature), options.msPerVariant) },
+    { name: 'ours, repeated token (cache hit)', run: () => opsPerSecond(() => verifier.verifyAccessToken(repeated), options.msPerVariant) },
+    // 2000 tokens cycled through a 1000-entry LRU: every call misses, verifies and evicts.
+    { name: 'ours, distinct tokens (cache miss)', run: () => opsPerSecond(() => verifier.verifyAccessToken(next()), options.msPerVariant) },
+    { name: 'jsonwebtoken.verify (PEM string)', run: () => opsPerSecond(() => jwt.verify(next(), keys.publicKeyPem, { algorithms: ['RS256'], issuer: ISSUER }), options.msPerVariant) },
+    { name: 'jose.jwtVerify (awaited one at a time)', run: () => opsPerSecondAsync(() => jwtVerify(next(), joseKey, { algorithms: ['RS256'], issuer: ISSUER }), options.msPerVariant) },
+  ];
+
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const ratios = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    const measured = new Map<string, number>();
+    for (const variant of orderFor(round, variants)) measured.set(variant.name, await variant.run());
+    const raw = measured.get(variants[0].name)!;
+    for (const [name, ops] of measured) {
+      samples.get(name)!.push(ops);
+      ratios.get(name)!.push(ops / raw);
+    }
+    options.log(`  verification round ${round + 1}/${options.rounds} done`);
+  }
+  await context.close();
+  return variants.map((variant) => ({
+    variant: variant.name,
+    medianOpsPerSecond: Math.round(median(samples.get(variant.name)!)),
+    ratioToRawCryptoVerify: median(ratios.get(variant.name)!),
+  }));
+}
