@@ -21,3 +21,7 @@ export { OrgStore } from './emulator/orgs.store';
 export type { EmulatorSamlConnectionLink, EmulatorSsoConnection } from './emulator/orgs.store';
 export { InsightsStore } from './emulator/insights.store';
 export type { EmulatorEmployee, EmulatorReport, EmulatorScimGroup, OrgReportType, SeedOrgReportRow, SeedUserReportRow, UserReportType } from './emulator/insights.store';
+export { ApiKeyStore } from './emulator/api-keys.store';
+export type { CreateEmulatorApiKey, EmulatorApiKey } from './emulator/api-keys.store';
+export { DEFAULT_TOTP_CODE, StepUpMfaStore } from './emulator/step-up-mfa.store';
+export type { EmulatorGrantType, EmulatorMfaPhone, EmulatorSentSms, EmulatorSmsChallenge, EmulatorStepUpGrant } from './emulator/step-up-mfa.store';
