@@ -7,7 +7,7 @@ import { userFromClaims } from '../models/user-from-claims';
 import type { User } from '../models/user';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
 import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
-import { deepFreeze } from '../models/freeze';
+import { freezeUser } from '../models/freeze';
 import { verifyAccessTokenClaims } from './access-token';
 import { VerifiedTokenCache } from './verified-token.cache';
 import { parseBearerHeader } from './authorization-header';
@@ -80,7 +80,7 @@ export class TokenVerifierService implements OnModuleInit {
     const cached = typeof token === 'string' ? this.cache.get(token, nowSeconds, tolerance) : undefined;
     if (cached !== undefined) return cached;
     const claims = verifyAccessTokenClaims(token, { key, issuer: this.options.issuer, clockToleranceSeconds: tolerance, nowSeconds });
-    const user = deepFreeze(userFromClaims(claims));
+    const user = freezeUser(userFromClaims(claims));
     this.cache.set(token, user, claims.exp as number, claims.nbf as number | undefined);
     return user;
   }

@@ -4,6 +4,8 @@ interface Entry {
   user: User;
   exp: number;
   nbf: number | undefined;
+  /** When the entry was last (re)inserted, in insertions. */
+  tick: number;
 }
 
 /**
@@ -15,12 +17,15 @@ interface Entry {
  *   spelling. (A SHA-256 of the key would cost more than the rest of a hit.)
  * - Only successful verifications are stored; `exp` and `nbf` are re-checked
  *   against the clock on every hit, so an entry never outlives its token.
- * - Bounded: least recently used entries are evicted beyond `maxEntries`.
+ * - Bounded: beyond `maxEntries` the least recently used entry is evicted. A hit
+ *   re-inserts its entry only once it has drifted into the older half, so most
+ *   hits are a single Map lookup and hot tokens are never the ones evicted.
  * - The stored `User` is deeply frozen, so handing it to many requests shares
  *   no mutable state.
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
+  private tick = 0;
 
   constructor(readonly maxEntries: number) {}
 
@@ -31,16 +36,19 @@ export class VerifiedTokenCache {
       this.entries.delete(token);
       return undefined;
     }
-    // Re-insert to mark it most recently used (Map keeps insertion order).
-    this.entries.delete(token);
-    this.entries.set(token, entry);
+    if (this.tick - entry.tick >= this.maxEntries / 2) {
+      // Re-insert to mark it recently used (a Map keeps insertion order).
+      this.entries.delete(token);
+      entry.tick = ++this.tick;
+      this.entries.set(token, entry);
+    }
     return entry.user;
   }
 
   set(token: string, user: User, exp: number, nbf: number | undefined): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(token);
-    this.entries.set(token, { user, exp, nbf });
+    this.entries.set(token, { user, exp, nbf, tick: ++this.tick });
     while (this.entries.size > this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
