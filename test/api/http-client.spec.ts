@@ -113,6 +113,16 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(hits(userPath)).toBe(3);
   });
 
+  it('times out against emulator latency, and answers again once the latency is gone', async () => {
+    h.emulator.setLatency(1_000);
+    try {
+      await expect(h.api.createUser({ email: 'slow@acme.test' })).rejects.toBeInstanceOf(PropelAuthTimeoutError);
+    } finally {
+      h.emulator.setLatency(0);
+    }
+    expect((await fetchUser())?.userId).toBe(userId);
+  });
+
   it('retries a dropped connection on GET but not on POST', async () => {
     h.emulator.failNext({ path: userPath, reset: true });
     expect((await fetchUser())?.userId).toBe(userId);
