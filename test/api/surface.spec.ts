@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { initBaseAuth } from '@propelauth/node';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ const apiNames = officialNames.filter((name) => !name.startsWith('validateAccess
 const ourNames = Object.getOwnPropertyNames(PropelAuthApiService.prototype)
   .filter((name) => name !== 'constructor' && name !== 'onModuleDestroy')
   .sort();
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 
 describe('the backend API surface', () => {
   it('has every one of the official 79 API functions, and no other public method', () => {
