@@ -10,7 +10,8 @@ import { benchVerification } from './verification';
  * `npm run bench`: every figure is a median over rounds that alternate the
  * contenders, and every verdict is a ratio measured side by side in this run.
  * Knobs: BENCH_ROUNDS (default 3), BENCH_SECONDS per request run (5),
- * BENCH_VERIFICATIONS for the memory run (1000000), BENCH_ADAPTERS (express,fastify).
+ * BENCH_VERIFICATIONS for the memory run (1000000), BENCH_ADAPTERS (express,fastify),
+ * BENCH_ONLY (verification,requests,memory: the parts to run).
  */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -21,12 +22,13 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
   log(`propelauth-nestjs benchmark on ${machine}`);
 
+  const only = new Set((process.env.BENCH_ONLY ?? 'verification,requests,memory').split(','));
   log('1. verification, per core');
-  const verification = await benchVerification({ rounds: Math.max(rounds, 5), msPerVariant: 1000, log });
+  const verification = only.has('verification') ? await benchVerification({ rounds: Math.max(rounds, 5), msPerVariant: 1000, log }) : [];
   log('2. whole requests');
-  const requests = await benchRequests({ adapters, rounds, seconds, warmupSeconds: 1, connections: 10, log });
+  const requests = only.has('requests') ? await benchRequests({ adapters, rounds, seconds, warmupSeconds: 1, connections: 10, log }) : [];
   log('3. memory');
-  const memory = await benchMemory({ verifications, distinctTokens: 10_000, log });
+  const memory = only.has('memory') ? await benchMemory({ verifications, distinctTokens: 10_000, log }) : undefined;
 
   const results = { date: new Date().toISOString(), machine, rounds, seconds, verification, requests, memory };
   const dir = join(__dirname, '..', 'results');
@@ -35,12 +37,18 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 
   const out = (text: string) => process.stdout.write(`${text}\n`);
-  out(`\nVerification (ops/s per core; ratio to raw crypto.verify, median of per-round ratios)\n`);
-  out(table(verification.map((v) => ({ variant: v.variant, 'ops/s': v.medianOpsPerSecond, ratio: v.ratioToRawCryptoVerify }))));
-  out(`\nRequests (10 connections, ${seconds} s per run, ${rounds} rounds; ratio to the unguarded route of the same adapter)\n`);
-  out(table(requests.map((r) => ({ adapter: r.adapter, variant: r.variant, 'req/s': r.medianRequestsPerSecond, ratio: r.ratioToUnguarded, 'server CPU µs/req': r.medianServerCpuMicrosPerRequest }))));
-  out(`\nMemory: ${memory.verifications} verifications of ${memory.distinctTokens} distinct tokens through a ${memory.tokenCacheSize}-entry cache`);
-  out(`  RSS ${memory.rssBeforeMiB.toFixed(1)} -> ${memory.rssAfterMiB.toFixed(1)} MiB, heap used ${memory.heapUsedBeforeMiB.toFixed(1)} -> ${memory.heapUsedAfterMiB.toFixed(1)} MiB`);
+  if (verification.length > 0) {
+    out(`\nVerification (ops/s per core; ratio to raw crypto.verify, median of per-round ratios)\n`);
+    out(table(verification.map((v) => ({ variant: v.variant, 'ops/s': v.medianOpsPerSecond, ratio: v.ratioToRawCryptoVerify }))));
+  }
+  if (requests.length > 0) {
+    out(`\nRequests (10 connections, ${seconds} s per run, ${rounds} rounds; ratio to the unguarded route of the same adapter)\n`);
+    out(table(requests.map((r) => ({ adapter: r.adapter, variant: r.variant, 'req/s': r.medianRequestsPerSecond, ratio: r.ratioToUnguarded, 'server CPU µs/req': r.medianServerCpuMicrosPerRequest }))));
+  }
+  if (memory) {
+    out(`\nMemory: ${memory.verifications} verifications of ${memory.distinctTokens} distinct tokens through a ${memory.tokenCacheSize}-entry cache`);
+    out(`  RSS ${memory.rssBeforeMiB.toFixed(1)} -> ${memory.rssAfterMiB.toFixed(1)} MiB, heap used ${memory.heapUsedBeforeMiB.toFixed(1)} -> ${memory.heapUsedAfterMiB.toFixed(1)} MiB`);
+  }
   out(`\nResults written to ${file}`);
 }
 

@@ -22,7 +22,7 @@ export interface VerificationResult {
 export async function benchVerification(options: { rounds: number; msPerVariant: number; log: (line: string) => void }): Promise<VerificationResult[]> {
   const keys = benchKeys();
   const pool = Array.from({ length: 2000 }, (_, i) => benchToken(keys, i));
-  const repeated = pool[0];
+  const repeatedBytes = Buffer.from(pool[0], 'latin1');
   const keyObject = createPublicKey(keys.publicKeyPem);
   const joseKey = await importSPKI(keys.publicKeyPem, 'RS256');
 
@@ -45,7 +45,8 @@ export async function benchVerification(options: { rounds: number; msPerVariant:
 
   const variants: Array<{ name: string; run: () => number | Promise<number> }> = [
     { name: 'raw crypto.verify (KeyObject, signature only)', run: () => opsPerSecond(() => verify('sha256', split[(cursor = (cursor + 1) % split.length)].data, keyObject, split[cursor].signature), options.msPerVariant) },
-    { name: 'ours, repeated token (cache hit)', run: () => opsPerSecond(() => verifier.verifyAccessToken(repeated), options.msPerVariant) },
+    // A new string each call, as each request's header is: the lookup pays for hashing it.
+    { name: 'ours, repeated token (cache hit)', run: () => opsPerSecond(() => verifier.verifyAccessToken(repeatedBytes.toString('latin1')), options.msPerVariant) },
     // 2000 tokens cycled through a 1000-entry LRU: every call misses, verifies and evicts.
     { name: 'ours, distinct tokens (cache miss)', run: () => opsPerSecond(() => verifier.verifyAccessToken(next()), options.msPerVariant) },
     { name: 'jsonwebtoken.verify (PEM string)', run: () => opsPerSecond(() => jwt.verify(next(), keys.publicKeyPem, { algorithms: ['RS256'], issuer: ISSUER }), options.msPerVariant) },

@@ -47,14 +47,7 @@ export class User {
 
   constructor(init: UserInit) {
     this.userId = init.userId;
-    const orgs: Record<string, OrgMemberInfo> = Object.create(null);
-    if (init.orgIdToOrgMemberInfo) {
-      for (const orgId of Object.keys(init.orgIdToOrgMemberInfo)) {
-        // defineProperty, not assignment: an org id of "__proto__" must stay a plain key.
-        Object.defineProperty(orgs, orgId, { value: init.orgIdToOrgMemberInfo[orgId], enumerable: true });
-      }
-    }
-    this.orgIdToOrgMemberInfo = orgs;
+    this.orgIdToOrgMemberInfo = nullPrototypeCopy(init.orgIdToOrgMemberInfo);
     this.email = init.email;
     this.firstName = init.firstName;
     this.lastName = init.lastName;
@@ -119,4 +112,15 @@ export class User {
   hasAllPermissionsInOrg(orgId: string, permissions: readonly string[]): boolean {
     return this.getOrg(orgId)?.userHasAllPermissions(permissions) ?? false;
   }
+}
+
+/** The map itself when it already has no prototype (as the token reader builds it), else a null-prototype copy. */
+function nullPrototypeCopy(map: Record<string, OrgMemberInfo> | undefined): Record<string, OrgMemberInfo> {
+  if (map !== undefined && Object.getPrototypeOf(map) === null) return map;
+  const orgs: Record<string, OrgMemberInfo> = Object.create(null);
+  for (const orgId of Object.keys(map ?? {})) {
+    // defineProperty, not assignment: an org id of "__proto__" must stay a plain key.
+    Object.defineProperty(orgs, orgId, { value: map![orgId], enumerable: true });
+  }
+  return orgs;
 }

@@ -20,6 +20,11 @@ export interface AccessTokenCheck {
   nowSeconds: number;
 }
 
+// Header segments (exact base64url text) that passed checkHeader: they depend on nothing but
+// their own bytes, so a header seen before need not be decoded and parsed again.
+const acceptedHeaders = new Set<string>();
+const MAX_ACCEPTED_HEADERS = 64;
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -53,17 +58,12 @@ export function verifyAccessTokenClaims(token: unknown, check: AccessTokenCheck)
     throw fail('malformed_token', 'The access token has a non-canonical base64url segment');
   }
 
-  const header = decodeJsonObject(headerPart, 'header');
-  if (header.alg !== 'RS256' || !Object.hasOwn(header, 'alg')) {
-    throw fail('unsupported_algorithm', 'The access token is not signed with RS256');
+  if (!acceptedHeaders.has(headerPart)) {
+    checkHeader(decodeJsonObject(headerPart, 'header'));
+    // Every token of a project carries the same few headers: remember the ones that passed.
+    if (acceptedHeaders.size >= MAX_ACCEPTED_HEADERS) acceptedHeaders.clear();
+    acceptedHeaders.add(headerPart);
   }
-  if (Object.hasOwn(header, 'crit') || Object.hasOwn(header, 'b64')) {
-    throw fail('unsupported_header', 'The access token header has critical extensions this verifier does not support');
-  }
-  if (Object.hasOwn(header, 'typ') && (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT')) {
-    throw fail('unsupported_header', 'The access token header has a typ other than JWT');
-  }
-  // jku, x5u, jwk, x5c and kid are never followed: the only key is the one fetched at start-up.
 
   const signature = Buffer.from(signaturePart, 'base64url');
   const signingInput = Buffer.from(token.slice(0, secondDot), 'latin1');
@@ -78,6 +78,19 @@ export function verifyAccessTokenClaims(token: unknown, check: AccessTokenCheck)
     throw fail('invalid_issuer', 'The access token was issued by another issuer');
   }
   return claims;
+}
+
+function checkHeader(header: Record<string, unknown>): void {
+  if (!Object.hasOwn(header, 'alg') || header.alg !== 'RS256') {
+    throw fail('unsupported_algorithm', 'The access token is not signed with RS256');
+  }
+  if (Object.hasOwn(header, 'crit') || Object.hasOwn(header, 'b64')) {
+    throw fail('unsupported_header', 'The access token header has critical extensions this verifier does not support');
+  }
+  if (Object.hasOwn(header, 'typ') && (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT')) {
+    throw fail('unsupported_header', 'The access token header has a typ other than JWT');
+  }
+  // jku, x5u, jwk, x5c and kid are never followed: the only key is the one loaded at start-up.
 }
 
 /** The exact signature check the verifier uses: RSASSA-PKCS1-v1_5 with SHA-256. */
