@@ -25,16 +25,15 @@ export function userFromClaims(claims: Claims): User {
     // Active-org tokens carry one org instead of the map.
     const org = orgMemberInfoFromWire(activeOrg, undefined);
     orgs = Object.create(null) as Record<string, OrgMemberInfo>;
-    Object.defineProperty(orgs, org.orgId, { value: org, enumerable: true });
+    orgs[org.orgId] = org;
     activeOrgId = org.orgId;
   } else {
     const map = own(claims, 'org_id_to_org_member_info');
     if (map !== undefined && map !== null) {
       if (!isPlainObject(map)) throw invalid('org_id_to_org_member_info is not an object');
+      // A null-prototype object: assigning even "__proto__" creates a plain own key.
       orgs = Object.create(null) as Record<string, OrgMemberInfo>;
-      for (const orgId of Object.keys(map)) {
-        Object.defineProperty(orgs, orgId, { value: orgMemberInfoFromWire(map[orgId], orgId), enumerable: true });
-      }
+      for (const orgId of Object.keys(map)) orgs[orgId] = orgMemberInfoFromWire(map[orgId], orgId);
     }
   }
 

@@ -80,6 +80,15 @@ describe('userFromClaims', () => {
     expect(user.getOrgs().map((org) => org.orgId)).toEqual(['org-9']);
   });
 
+  it('keeps an org id of __proto__ a plain own key (no prototype change)', () => {
+    const map = JSON.parse('{"__proto__":{"org_id":"__proto__","org_name":"P","url_safe_org_name":"p","user_role":"Owner"}}');
+    const user = userFromClaims({ user_id: 'u1', org_id_to_org_member_info: map });
+    expect(Object.getPrototypeOf(user.orgIdToOrgMemberInfo)).toBeNull();
+    expect(Object.keys(user.orgIdToOrgMemberInfo)).toEqual(['__proto__']);
+    expect(user.getOrg('__proto__')?.orgName).toBe('P');
+    expect(user.getOrg('constructor')).toBeUndefined();
+  });
+
   it('treats null optional claims as absent', () => {
     const user = userFromClaims({ user_id: 'u1', email: 'a@b.c', first_name: null, properties: null, org_id_to_org_member_info: null });
     expect(user.firstName).toBeUndefined();
