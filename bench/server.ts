@@ -20,6 +20,23 @@ class UnguardedController {
   }
 }
 
+/** The floor: what Nest's guard machinery alone costs (a guard that always says yes). */
+@Injectable()
+class NoopGuard {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+@Controller()
+class NoopGuardController {
+  @Get('hello/:orgId')
+  @UseGuards(NoopGuard)
+  hello() {
+    return { hello: 'world' };
+  }
+}
+
 @Controller()
 class RequireUserController {
   @Get('hello/:orgId')
@@ -64,6 +81,8 @@ function moduleFor(name: string): DynamicModule {
   switch (name) {
     case 'unguarded':
       return { module: BenchModule, controllers: [UnguardedController] };
+    case 'noop-guard':
+      return { module: BenchModule, controllers: [NoopGuardController] };
     case 'require-user':
       return { module: BenchModule, imports: [propelAuth], controllers: [RequireUserController] };
     case 'require-user+org-role':

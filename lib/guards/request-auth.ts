@@ -20,16 +20,18 @@ export interface RequestAuthState {
   error?: unknown;
 }
 
-// Keyed by the request object, so a request is verified at most once however many
-// guards run, and nothing is left behind when the request is garbage-collected.
-const states = new WeakMap<object, RequestAuthState>();
+// Kept on the request under a private symbol, so a request is verified at most once
+// however many guards run, and the state goes away with the request. (A WeakMap
+// costs an ephemeron per request, which the garbage collector pays for again.)
+const AUTH_STATE = Symbol('propelauth:request-auth-state');
 
 export function getRequestAuthState(request: object): RequestAuthState | undefined {
-  return states.get(request);
+  return (request as { [AUTH_STATE]?: RequestAuthState })[AUTH_STATE];
 }
 
 export function setRequestAuthState(request: object, state: RequestAuthState): void {
-  states.set(request, state);
+  // A symbol key: invisible to JSON.stringify, Object.keys and for-in.
+  (request as { [AUTH_STATE]?: RequestAuthState })[AUTH_STATE] = state;
 }
 
 /** The HTTP request of a context, or undefined for contexts the library does not handle. */
