@@ -4,6 +4,8 @@
 export type TokenErrorReason =
   | 'missing_authorization_header'
   | 'malformed_authorization_header'
+  | 'token_in_url'
+  | 'ambiguous_token'
   | 'malformed_token'
   | 'token_too_large'
   | 'unsupported_algorithm'
@@ -26,12 +28,14 @@ export type TokenErrorReason =
  */
 export class TokenVerificationError extends Error {
   override readonly name = 'TokenVerificationError';
-  readonly status = 401;
+  /** 401, or 400 for `ambiguous_token` (a token in the header and in the URL: a malformed request). */
+  readonly status: 400 | 401;
   constructor(
     readonly reason: TokenErrorReason,
     message: string,
   ) {
     super(message);
+    this.status = reason === 'ambiguous_token' ? 400 : 401;
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ForbiddenException,
   Inject,
   Injectable,
@@ -47,6 +48,10 @@ export abstract class PropelAuthGuard implements CanActivate {
       if (state.error instanceof PropelAuthNotReadyError) {
         throw new ServiceUnavailableException(this.options.debugMode ? state.error.message : undefined);
       }
+      if (state.error instanceof TokenVerificationError && state.error.reason === 'ambiguous_token') {
+        setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', 'Bearer error="invalid_request"');
+        throw new BadRequestException(this.options.debugMode ? state.error.message : undefined);
+      }
       // Org decorators need a user even under OptionalUserGuard.
       if (this.userRequired || requirements !== undefined) {
         this.rejectUnauthenticated(context, state.error);
@@ -76,10 +81,17 @@ export abstract class PropelAuthGuard implements CanActivate {
 
   /**
    * The raw access token of the request: the `Authorization: Bearer` header, sent
-   * once. Throws `TokenVerificationError` when it is missing or malformed.
+   * once. Throws `TokenVerificationError` when it is missing or malformed, and for
+   * an `access_token` in the URL (RFC 6750 §2.3: URLs end up in logs), which is
+   * refused rather than read; with a header as well the request is ambiguous (400).
    */
   protected extractToken(request: PropelAuthRequest): string {
     const header = request.headers.authorization;
+    if (hasAccessTokenInUrl(request)) {
+      throw header === undefined
+        ? new TokenVerificationError('token_in_url', 'Access tokens in the URL are refused: send it as Authorization: Bearer <token>')
+        : new TokenVerificationError('ambiguous_token', 'An access token was sent both in the Authorization header and in the URL');
+    }
     // Node keeps only the first of two Authorization headers in request.headers;
     // a proxy may have used the other, so two are refused.
     if (header !== undefined && countAuthorizationHeaders(request.rawHeaders ?? request.raw?.rawHeaders) > 1) {
@@ -120,10 +132,19 @@ export abstract class PropelAuthGuard implements CanActivate {
   /** Throws the 401, with `WWW-Authenticate` as RFC 6750 §3 describes. */
   protected rejectUnauthenticated(context: ExecutionContext, error: unknown): never {
     const reason = error instanceof TokenVerificationError ? error : undefined;
-    const noToken = reason?.reason === 'missing_authorization_header';
-    setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', noToken ? 'Bearer' : 'Bearer error="invalid_token"');
+    const challenge =
+      reason?.reason === 'missing_authorization_header' ? 'Bearer' : reason?.reason === 'token_in_url' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"';
+    setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', challenge);
     throw new UnauthorizedException(this.options.debugMode ? (reason?.message ?? 'Unauthorized') : undefined);
   }
+}
+
+/** An `access_token` query parameter; the substring test keeps the usual request free of parsing. */
+function hasAccessTokenInUrl(request: PropelAuthRequest): boolean {
+  const url = request.originalUrl ?? request.url ?? request.raw?.url;
+  if (typeof url !== 'string' || url.indexOf('access_token') === -1) return false;
+  const query = url.indexOf('?');
+  return query !== -1 && new URLSearchParams(url.slice(query + 1)).has('access_token');
 }
 
 function countAuthorizationHeaders(rawHeaders: string[] | undefined): number {

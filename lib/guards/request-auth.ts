@@ -6,7 +6,9 @@ import type { User } from '../models/user';
 export interface PropelAuthRequest {
   headers: Record<string, string | string[] | undefined>;
   rawHeaders?: string[];
-  raw?: { rawHeaders?: string[] };
+  url?: string;
+  originalUrl?: string;
+  raw?: { rawHeaders?: string[]; url?: string };
   params?: Record<string, string | undefined>;
   user?: User;
   org?: OrgMemberInfo;

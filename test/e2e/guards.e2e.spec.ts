@@ -280,8 +280,20 @@ describe.each(ADAPTERS)('guards and decorators over HTTP (%s)', (adapter) => {
       expect(response.status).toBe(401);
     });
 
-    it('ignores a token in the query string', async () => {
-      expect((await call(`/api/whoami?access_token=${tokens.owner}`)).status).toBe(401);
+    it('refuses a token in the query string (401 invalid_request), and a token in both places (400)', async () => {
+      const inUrl = await call(`/api/whoami?access_token=${tokens.owner}`);
+      expect(inUrl.status).toBe(401);
+      expect(inUrl.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
+      const both = await call(`/api/whoami?access_token=${tokens.owner}`, bearer(tokens.owner));
+      expect(both.status).toBe(400);
+      expect(both.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
+      expect(both.text).not.toContain(tokens.owner.slice(-40));
+      expect((await call('/api/whoami?access_token_hint=1', bearer(tokens.owner))).status).toBe(200);
+    });
+
+    it('under OptionalUserGuard a token in the URL gives no user; in both places still a 400', async () => {
+      expect((await call(`/api/whoami_optional?access_token=${tokens.owner}`)).json).toEqual({});
+      expect((await call(`/api/whoami_optional?access_token=${tokens.owner}`, bearer(tokens.owner))).status).toBe(400);
     });
 
     it('sets activeOrgId from an active-org token', async () => {
