@@ -139,12 +139,19 @@ export abstract class PropelAuthGuard implements CanActivate {
   }
 }
 
-/** An `access_token` query parameter; the substring test keeps the usual request free of parsing. */
+/**
+ * An `access_token` query parameter, however its name is percent-encoded
+ * (`access%5Ftoken` reaches the app as `access_token` too). A query with neither
+ * the plain name nor any `%` cannot hold it, so the usual request parses nothing.
+ */
 function hasAccessTokenInUrl(request: PropelAuthRequest): boolean {
   const url = request.originalUrl ?? request.url ?? request.raw?.url;
-  if (typeof url !== 'string' || url.indexOf('access_token') === -1) return false;
-  const query = url.indexOf('?');
-  return query !== -1 && new URLSearchParams(url.slice(query + 1)).has('access_token');
+  if (typeof url !== 'string') return false;
+  const start = url.indexOf('?');
+  if (start === -1) return false;
+  const query = url.slice(start + 1);
+  if (query.indexOf('access_token') === -1 && query.indexOf('%') === -1) return false;
+  return new URLSearchParams(query).has('access_token');
 }
 
 function countAuthorizationHeaders(rawHeaders: string[] | undefined): number {
