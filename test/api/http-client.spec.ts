@@ -40,7 +40,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
   const createUser = () => h.api.createUser({ email: `post-${Math.random()}@acme.test` });
   const hits = (path: string) => h.emulator.requestsTo(path).length;
 
-  it('retries 5xx on an idempotent GET and succeeds (counted on the server)', async () => {
+  it('G62: retries 5xx on an idempotent GET and succeeds (counted on the server)', async () => {
     h.emulator.failNext({ path: userPath, status: 503, times: 2 });
     expect((await fetchUser())?.userId).toBe(userId);
     expect(hits(userPath)).toBe(3);
@@ -52,7 +52,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(hits(userPath)).toBe(2);
   });
 
-  it('does not retry a POST on 5xx: it may have been applied', async () => {
+  it('G62: does not retry a POST on 5xx: it may have been applied', async () => {
     h.emulator.failNext({ path: '/api/backend/v1/user/', status: 503 });
     const error = await createUser().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PropelAuthApiError);
@@ -69,20 +69,20 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(hits(userPath)).toBe(3);
   });
 
-  it.each([[400], [401], [403], [404], [409], [422]])('never retries %i', async (status) => {
+  it.each([[400], [401], [403], [404], [409], [422]])('G62: never retries %i', async (status) => {
     h.emulator.failNext({ path: userPath, status, times: 5 });
     await fetchUser().catch(() => undefined);
     expect(hits(userPath)).toBe(1);
   });
 
-  it('retries 429 on any method, honouring Retry-After and wait_seconds', async () => {
+  it('G61: retries 429 on any method, honouring Retry-After and wait_seconds', async () => {
     h.emulator.failNext({ path: '/api/backend/v1/user/', status: 429, headers: { 'Retry-After': '0' } });
     h.emulator.failNext({ path: '/api/backend/v1/user/', status: 429, body: { error_code: 'rate_limit_exceeded', wait_seconds: 0.001 } });
     await expect(createUser()).resolves.toMatchObject({ userId: expect.any(String) });
     expect(hits('/api/backend/v1/user/')).toBe(3);
   });
 
-  it('does not wait longer than maxRetryDelayMs: a long 429 surfaces with waitSeconds', async () => {
+  it('G61: does not wait longer than maxRetryDelayMs: a long 429 surfaces with waitSeconds', async () => {
     h.emulator.failNext({ path: userPath, status: 429, body: { error_code: 'rate_limit_exceeded', user_facing_error: 'Wait 58.13 seconds.', wait_seconds: 58.13 } });
     const error = (await fetchUser().catch((e: unknown) => e)) as PropelAuthRateLimitedError;
     expect(error).toBeInstanceOf(PropelAuthRateLimitedError);
@@ -95,7 +95,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(fromHeader.waitSeconds).toBe(3600);
   });
 
-  it('parses Retry-After as delta-seconds and as an HTTP date', () => {
+  it('G61: parses Retry-After as delta-seconds and as an HTTP date', () => {
     const now = Date.parse('2026-12-04T12:00:00Z');
     expect(parseRetryAfter('2', now)).toBe(2000);
     expect(parseRetryAfter('Fri, 04 Dec 2026 12:00:05 GMT', now)).toBe(5000);
@@ -104,7 +104,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 
-  it('times out a server that never answers, and retries a GET', async () => {
+  it('G60: times out a server that never answers, and retries a GET', async () => {
     h.emulator.failNext({ path: userPath, hang: true, times: 3 });
     const error = (await fetchUser().catch((e: unknown) => e)) as PropelAuthTimeoutError;
     expect(error).toBeInstanceOf(PropelAuthTimeoutError);
@@ -113,7 +113,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(hits(userPath)).toBe(3);
   });
 
-  it('times out against emulator latency, and answers again once the latency is gone', async () => {
+  it('G60: times out against emulator latency, and answers again once the latency is gone', async () => {
     h.emulator.setLatency(1_000);
     try {
       await expect(h.api.createUser({ email: 'slow@acme.test' })).rejects.toBeInstanceOf(PropelAuthTimeoutError);
@@ -123,7 +123,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect((await fetchUser())?.userId).toBe(userId);
   });
 
-  it('retries a dropped connection on GET but not on POST', async () => {
+  it('G62: retries a dropped connection on GET but not on POST', async () => {
     h.emulator.failNext({ path: userPath, reset: true });
     expect((await fetchUser())?.userId).toBe(userId);
     h.emulator.failNext({ path: '/api/backend/v1/user/', reset: true });
@@ -147,7 +147,7 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(bad.fieldToErrors).toEqual({});
   });
 
-  it('never shows the API key, in any rendering of any error', async () => {
+  it('G63: never shows the API key, in any rendering of any error', async () => {
     const errors: unknown[] = [];
     const collect = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e));
     h.emulator.failNext({ path: userPath, hang: true, times: 3 });
@@ -204,13 +204,13 @@ describe('retry switches', () => {
 });
 
 describe('apiPath', () => {
-  it('encodes each parameter into one segment under the API prefix', () => {
+  it('G65: encodes each parameter into one segment under the API prefix', () => {
     expect(apiPath`/user/${'a/b?c#d'}`).toBe('/api/backend/v1/user/a%2Fb%3Fc%23d');
     expect(apiPath`/user/${'../../admin'}/mfa`).toBe('/api/backend/v1/user/..%2F..%2Fadmin/mfa');
     expect(new URL(apiPath`/user/${'../../admin'}`, 'https://propelauth-api.com').pathname).toBe('/api/backend/v1/user/..%2F..%2Fadmin');
   });
 
-  it.each([[''], ['.'], ['..']])('refuses the navigation segment %j', (value) => {
+  it.each([[''], ['.'], ['..']])('G65: refuses the navigation segment %j', (value) => {
     expect(() => apiPath`/user/${value}`).toThrow(TypeError);
   });
 });

@@ -402,7 +402,7 @@ describe.each(ADAPTERS)('guards and decorators over HTTP (%s)', (adapter) => {
     });
   });
 
-  it('verifies the token once per request however many guards run', async () => {
+  it('F59: verifies the token once per request however many guards run', async () => {
     const verifier = running.app.get(TokenVerifierService);
     const spy = vi.spyOn(verifier, 'verifyAccessToken');
     try {

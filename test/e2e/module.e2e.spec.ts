@@ -96,7 +96,7 @@ describe('start-up: fetching the token verification metadata', () => {
     expect(verifier!.verifyAccessToken(emulator.mintAccessToken({ userId: 'u2' })).userId).toBe('u2');
   });
 
-  it('fails at once on 401, naming the auth URL, never the key', async () => {
+  it('F54: fails at once on 401, naming the auth URL, never the key', async () => {
     const { error, logger } = await boot({ apiKey: 'sk-wrong-key-abcdef' });
     expect(error).toBeInstanceOf(PropelAuthStartupError);
     expect(error!.message).toContain('rejected the API key');
@@ -106,7 +106,7 @@ describe('start-up: fetching the token verification metadata', () => {
     expect(logger.lines.join('\n')).not.toContain('sk-wrong-key-abcdef');
   });
 
-  it('retries 429 and 5xx with a warning, then starts', async () => {
+  it('F54: retries 429 and 5xx with a warning, then starts', async () => {
     emulator.failNext({ path: METADATA_PATH, status: 429, headers: { 'Retry-After': '0' } });
     emulator.failNext({ path: METADATA_PATH, status: 503 });
     const { error, logger } = await boot({});
@@ -118,7 +118,7 @@ describe('start-up: fetching the token verification metadata', () => {
     expectNoSecret(logger.lines.join('\n'));
   });
 
-  it('gives up after maxAttempts with a clear message', async () => {
+  it('F54: gives up after maxAttempts with a clear message', async () => {
     emulator.failNext({ path: METADATA_PATH, status: 500, times: 5 });
     const { error, logger } = await boot({});
     expect(error).toBeInstanceOf(PropelAuthStartupError);
@@ -127,14 +127,14 @@ describe('start-up: fetching the token verification metadata', () => {
     expectNoSecret(error!.message + logger.lines.join('\n'));
   });
 
-  it('retries a dropped connection', async () => {
+  it('F54: retries a dropped connection', async () => {
     emulator.failNext({ path: METADATA_PATH, reset: true });
     const { error } = await boot({});
     expect(error).toBeUndefined();
     expect(emulator.requestsTo(METADATA_PATH)).toHaveLength(2);
   });
 
-  it('fails with the network error when nothing listens', async () => {
+  it('F54: fails with the network error when nothing listens', async () => {
     const port = await freePort();
     const { error } = await boot({ apiBaseUrl: `http://127.0.0.1:${port}` });
     expect(error).toBeInstanceOf(PropelAuthStartupError);
@@ -143,7 +143,7 @@ describe('start-up: fetching the token verification metadata', () => {
     expectNoSecret(JSON.stringify(error) + String((error as { cause?: unknown }).cause ?? ''));
   });
 
-  it('times out a server that never answers', async () => {
+  it('F54/G60: times out a metadata server that never answers', async () => {
     emulator.failNext({ path: METADATA_PATH, hang: true });
     const { error } = await boot({ startup: { maxAttempts: 1, requestTimeoutMs: 200 } });
     expect(error).toBeInstanceOf(PropelAuthStartupError);
@@ -157,7 +157,7 @@ describe('start-up: fetching the token verification metadata', () => {
     ['garbage PEM', { verifier_key_pem: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' }, 'could not be parsed'],
     ['an EC key', { verifier_key_pem: pem('ec') }, 'must be an RSA key (got ec)'],
     ['a 1024-bit RSA key', { verifier_key_pem: pem('rsa1024') }, 'at least 2048 bits (got 1024)'],
-  ])('fails closed on %s, without retrying', async (_name, body, message) => {
+  ])('F54: fails closed on %s, without retrying', async (_name, body, message) => {
     emulator.failNext({ path: METADATA_PATH, status: 200, body });
     const { error } = await boot({});
     expect(error).toBeInstanceOf(PropelAuthStartupError);
@@ -197,7 +197,7 @@ describe('forRoot option validation (at boot)', () => {
     ['a negative token cache size', { ...valid, tokenCacheSize: -1 }, 'tokenCacheSize'],
     ['a zero API timeout', { ...valid, api: { timeoutMs: 0 } }, 'api.timeoutMs'],
     ['fractional API retries', { ...valid, api: { maxRetries: 1.5 } }, 'api.maxRetries'],
-  ])('refuses %s', (_name, options, message) => {
+  ])('G64/G65: refuses %s at construction', (_name, options, message) => {
     let thrown: unknown;
     try {
       PropelAuthModule.forRoot(options as PropelAuthModuleOptions);

@@ -39,7 +39,7 @@ function reasonOf(call: () => unknown): string {
   }
 }
 
-describe('the verified-token cache', () => {
+describe('F58: the verified-token cache', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
