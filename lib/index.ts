@@ -5,6 +5,8 @@ export type {
   PropelAuthOptionsFactory,
   PropelAuthStartupOptions,
   TokenVerificationMetadata,
+  AuthFailureEvent,
+  TokenExtractor,
 } from './module/propelauth-options.interface';
 export { PROPELAUTH_MODULE_OPTIONS } from './propelauth.constants';
 
@@ -27,6 +29,7 @@ export { RequireOrgMember, RequireOrgRole, RequirePermission } from './decorator
 export type { OrgExtractor, OrgRequirementOptions, RequireOrgRoleOptions } from './decorators/org-requirement.decorator';
 export { CurrentUser, currentUserFactory } from './decorators/current-user.decorator';
 export { CurrentOrg, currentOrgFactory } from './decorators/current-org.decorator';
+export { OptionalUser, Public } from './decorators/public.decorator';
 
 export { User } from './models/user';
 export type { UserInit } from './models/user';

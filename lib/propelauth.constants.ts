@@ -14,3 +14,8 @@ export const PROPELAUTH_LOGGER_CONTEXT = 'propelauth';
 
 export const DEFAULT_API_BASE_URL = 'https://propelauth-api.com';
 export const TOKEN_VERIFICATION_METADATA_PATH = '/api/v1/token_verification_metadata';
+
+/** Set by `@Public()`: the PropelAuth guards let the route through without looking at any token. */
+export const PUBLIC_ROUTE_METADATA = 'propelauth:public';
+/** Set by `@OptionalUser()`: `RequireUserGuard` behaves as `OptionalUserGuard` on the route. */
+export const OPTIONAL_USER_METADATA = 'propelauth:optional-user';

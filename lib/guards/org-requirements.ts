@@ -1,5 +1,3 @@
-import type { Reflector } from '@nestjs/core';
-import type { ExecutionContext } from '@nestjs/common';
 import type {
   OrgMemberRequirement,
   OrgRequirementOptions,
@@ -9,7 +7,6 @@ import type {
 import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement, type OrgAccessResult } from '../models/org-access';
 import type { OrgMemberInfo } from '../models/org-member-info';
 import type { User } from '../models/user';
-import { REQUIRE_ORG_MEMBER_METADATA, REQUIRE_ORG_ROLE_METADATA, REQUIRE_PERMISSION_METADATA } from '../propelauth.constants';
 import type { PropelAuthRequest } from './request-auth';
 
 /** The org decorators in force on one route; each kind: the handler's wins over the controller's. */
@@ -19,38 +16,6 @@ export interface OrgRequirements {
   permission?: PermissionRequirement;
 }
 
-
-/**
- * Reads the org decorators of a route once and caches them per (controller, handler):
- * metadata does not change after boot, so reflection is not repeated on every request.
- */
-export class OrgRequirementsReader {
-  private readonly cache = new WeakMap<object, WeakMap<object, OrgRequirements | null>>();
-
-  constructor(private readonly reflector: Reflector) {}
-
-  read(context: ExecutionContext): OrgRequirements | undefined {
-    const controller = context.getClass();
-    const handler = context.getHandler();
-    let byHandler = this.cache.get(controller);
-    if (byHandler === undefined) {
-      byHandler = new WeakMap();
-      this.cache.set(controller, byHandler);
-    }
-    let requirements = byHandler.get(handler);
-    if (requirements === undefined) {
-      const targets = [handler, controller];
-      const found: OrgRequirements = {
-        member: this.reflector.getAllAndOverride<OrgMemberRequirement | undefined>(REQUIRE_ORG_MEMBER_METADATA, targets),
-        role: this.reflector.getAllAndOverride<OrgRoleRequirement | undefined>(REQUIRE_ORG_ROLE_METADATA, targets),
-        permission: this.reflector.getAllAndOverride<PermissionRequirement | undefined>(REQUIRE_PERMISSION_METADATA, targets),
-      };
-      requirements = found.member || found.role || found.permission ? found : null;
-      byHandler.set(handler, requirements);
-    }
-    return requirements ?? undefined;
-  }
-}
 
 /**
  * Checks the user against every requirement; each finds its org with its own

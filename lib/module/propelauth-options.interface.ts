@@ -1,4 +1,4 @@
-import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
+import type { ExecutionContext, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 
 /** The verifier key and issuer, as shown on the Backend Integration page of the PropelAuth dashboard. */
 export interface TokenVerificationMetadata {
@@ -35,6 +35,23 @@ export interface PropelAuthApiClientOptions {
 }
 
 /**
+ * Where the guards take the access token from: the `Authorization: Bearer` header
+ * (the default), a cookie (e.g. `{ cookie: '__pa_at' }`, as PropelAuth's Next.js
+ * library sets it), or a function of the request returning the raw token.
+ */
+export type TokenExtractor = 'header' | { cookie: string } | ((request: any) => string | undefined);
+
+/** What `onAuthFailure` is told about each refused request (never the token). */
+export interface AuthFailureEvent {
+  /** 400 (ambiguous token), 401, 403 or 503. */
+  status: 400 | 401 | 403 | 503;
+  /** A `TokenErrorReason`, or for 403 the org check that failed, or `not_ready`. */
+  reason: string;
+  /** The route's execution context (`context.getClass()`, `getHandler()`, `switchToHttp()`...). */
+  context: ExecutionContext;
+}
+
+/**
  * Options of `PropelAuthModule.forRoot()`.
  *
  * @example
@@ -59,6 +76,10 @@ export interface PropelAuthModuleOptions {
   startup?: PropelAuthStartupOptions;
   /** Timeouts and retries of the backend API client. */
   api?: PropelAuthApiClientOptions;
+  /** Where the guards read the token (default: the `Authorization: Bearer` header). */
+  tokenExtractor?: TokenExtractor;
+  /** Called on every request a guard refuses, e.g. to count failures; it cannot change the answer. */
+  onAuthFailure?: (event: AuthFailureEvent) => void;
 }
 
 /** What an options class given to `forRootAsync({ useClass })` implements. */
@@ -82,6 +103,8 @@ export interface PropelAuthOptionsFactory {
 export interface PropelAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   /** Register the module globally (default true). */
   isGlobal?: boolean;
+  /** Guard every route with `RequireUserGuard` (opt out with `@Public()`); default false. */
+  globalGuard?: boolean;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
   useFactory?: (...args: any[]) => PropelAuthModuleOptions | Promise<PropelAuthModuleOptions>;
   useClass?: Type<PropelAuthOptionsFactory>;

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { DEFAULT_API_BASE_URL } from '../propelauth.constants';
 import { PropelAuthConfigError } from '../errors';
-import type { PropelAuthApiClientOptions, PropelAuthModuleOptions } from './propelauth-options.interface';
+import type { AuthFailureEvent, PropelAuthApiClientOptions, PropelAuthModuleOptions, TokenExtractor } from './propelauth-options.interface';
 
 /** Options after validation: what the rest of the library works with. */
 export interface ResolvedPropelAuthOptions {
@@ -19,6 +19,8 @@ export interface ResolvedPropelAuthOptions {
   debugMode: boolean;
   startup: { maxAttempts: number; retryDelayMs: number; requestTimeoutMs: number };
   api: Required<PropelAuthApiClientOptions>;
+  tokenExtractor: TokenExtractor;
+  onAuthFailure?: (event: AuthFailureEvent) => void;
 }
 
 const MAX_CLOCK_TOLERANCE_SECONDS = 300;
@@ -63,6 +65,9 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
 
   const startup = options.startup ?? {};
   const api = options.api ?? {};
+  if (options.onAuthFailure !== undefined && typeof options.onAuthFailure !== 'function') {
+    throw new PropelAuthConfigError('PropelAuthModule option onAuthFailure must be a function');
+  }
   return {
     authUrl,
     authHostname: authUrl.hostname,
@@ -86,6 +91,8 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
       retryOnRateLimit: api.retryOnRateLimit !== false,
       retryOnServerError: api.retryOnServerError !== false,
     },
+    tokenExtractor: validateTokenExtractor(options.tokenExtractor ?? 'header'),
+    onAuthFailure: options.onAuthFailure,
   };
 }
 
@@ -146,6 +153,13 @@ function validateApiKey(apiKey: unknown): string {
     throw new PropelAuthConfigError('PropelAuthModule option apiKey contains whitespace, control or non-ASCII characters');
   }
   return apiKey;
+}
+
+function validateTokenExtractor(extractor: unknown): TokenExtractor {
+  if (extractor === 'header' || typeof extractor === 'function') return extractor as TokenExtractor;
+  const cookie = (extractor as { cookie?: unknown } | null)?.cookie;
+  if (typeof cookie === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookie)) return { cookie };
+  throw new PropelAuthConfigError(`PropelAuthModule option tokenExtractor must be 'header', { cookie: '<name>' } or a function (request) => string | undefined`);
 }
 
 function positiveInteger(value: unknown, name: string): number {

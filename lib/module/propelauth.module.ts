@@ -1,7 +1,9 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { PropelAuthConfigError } from '../errors';
 import { PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
+import { APP_GUARD } from '@nestjs/core';
 import { PropelAuthApiService } from '../api/propelauth-api.service';
+import { RequireUserGuard } from '../guards/require-user.guard';
 import { TokenVerifierService } from '../verification/token-verifier.service';
 import type { PropelAuthModuleAsyncOptions, PropelAuthModuleOptions, PropelAuthOptionsFactory } from './propelauth-options.interface';
 import { resolvePropelAuthOptions } from './propelauth-options';
@@ -22,12 +24,14 @@ import { resolvePropelAuthOptions } from './propelauth-options';
 export class PropelAuthModule {
   /**
    * Configures the module with options known up front. Invalid options throw a
-   * `PropelAuthConfigError` here, at boot.
+   * `PropelAuthConfigError` here, at boot. `globalGuard: true` guards every route
+   * with `RequireUserGuard` (opt out with `@Public()`, relax with `@OptionalUser()`).
+   * Global guards do not run for WebSocket gateways: guard those explicitly.
    */
-  static forRoot(options: PropelAuthModuleOptions & { isGlobal?: boolean }): DynamicModule {
-    const { isGlobal, ...moduleOptions } = options ?? ({} as PropelAuthModuleOptions);
+  static forRoot(options: PropelAuthModuleOptions & { isGlobal?: boolean; globalGuard?: boolean }): DynamicModule {
+    const { isGlobal, globalGuard, ...moduleOptions } = options ?? ({} as PropelAuthModuleOptions);
     const resolved = resolvePropelAuthOptions(moduleOptions);
-    return PropelAuthModule.build(isGlobal, [], [
+    return PropelAuthModule.build({ isGlobal, globalGuard }, [], [
       { provide: PROPELAUTH_MODULE_OPTIONS, useValue: moduleOptions },
       { provide: PROPELAUTH_RESOLVED_OPTIONS, useValue: resolved },
     ]);
@@ -53,15 +57,17 @@ export class PropelAuthModule {
         inject: [factoryClass],
       });
     }
-    return PropelAuthModule.build(options.isGlobal, options.imports ?? [], providers);
+    return PropelAuthModule.build({ isGlobal: options.isGlobal, globalGuard: options.globalGuard }, options.imports ?? [], providers);
   }
 
-  private static build(isGlobal: boolean | undefined, imports: DynamicModule['imports'], providers: Provider[]): DynamicModule {
+  private static build(flags: { isGlobal?: boolean; globalGuard?: boolean }, imports: DynamicModule['imports'], providers: Provider[]): DynamicModule {
+    // useExisting, so a test can replace the global guard with overrideProvider(RequireUserGuard).
+    const guard: Provider[] = flags.globalGuard === true ? [RequireUserGuard, { provide: APP_GUARD, useExisting: RequireUserGuard }] : [];
     return {
       module: PropelAuthModule,
-      global: isGlobal !== false,
+      global: flags.isGlobal !== false,
       imports,
-      providers: [...providers, TokenVerifierService, PropelAuthApiService],
+      providers: [...providers, TokenVerifierService, PropelAuthApiService, ...guard],
       exports: [PROPELAUTH_MODULE_OPTIONS, PROPELAUTH_RESOLVED_OPTIONS, TokenVerifierService, PropelAuthApiService],
     };
   }

@@ -195,6 +195,9 @@ describe('forRoot option validation (at boot)', () => {
     ['a manual key without issuer', { ...valid, manualTokenVerificationMetadata: { verifierKey: pem('rsa2048'), issuer: '' } }, 'issuer'],
     ['zero start-up attempts', { ...valid, startup: { maxAttempts: 0 } }, 'maxAttempts'],
     ['a negative token cache size', { ...valid, tokenCacheSize: -1 }, 'tokenCacheSize'],
+    ['a tokenExtractor that is not header, cookie or a function', { ...valid, tokenExtractor: 'query' }, 'tokenExtractor'],
+    ['a cookie name with a space', { ...valid, tokenExtractor: { cookie: 'a b' } }, 'tokenExtractor'],
+    ['an onAuthFailure that is not a function', { ...valid, onAuthFailure: 'log' }, 'onAuthFailure'],
     ['a zero API timeout', { ...valid, api: { timeoutMs: 0 } }, 'api.timeoutMs'],
     ['fractional API retries', { ...valid, api: { maxRetries: 1.5 } }, 'api.maxRetries'],
   ])('G64/G65: refuses %s at construction', (_name, options, message) => {

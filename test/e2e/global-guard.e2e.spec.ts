@@ -1,0 +1,201 @@
+import { Controller, Get, type LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CurrentUser,
+  OptionalUser,
+  PropelAuthModule,
+  Public,
+  RequireOrgRole,
+  RequireUserGuard,
+  type AuthFailureEvent,
+  type PropelAuthModuleOptions,
+  type User,
+} from '../../lib';
+import { PropelAuthEmulator } from '../../lib/testing';
+import { ADAPTERS, startApp, type RunningApp } from '../support/apps';
+import { bearer, get } from '../support/http';
+
+const ORG = '5d2d6e3a-0000-4000-8000-00000000000a';
+
+@Controller()
+class RoutesController {
+  @Get('private')
+  privateRoute(@CurrentUser() user: User) {
+    return { userId: user.userId };
+  }
+
+  @Get('health')
+  @Public()
+  health(@CurrentUser() user?: User) {
+    return { ok: true, user: user?.userId ?? null };
+  }
+
+  @Get('feed')
+  @OptionalUser()
+  feed(@CurrentUser() user?: User) {
+    return { user: user?.userId ?? null };
+  }
+
+  @Get('org/:orgId/admin')
+  @RequireOrgRole('Admin')
+  admin() {
+    return { ok: 'admin' };
+  }
+}
+
+@Controller('open')
+@Public()
+class OpenController {
+  @Get()
+  open() {
+    return { open: true };
+  }
+}
+
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown) { this.lines.push(String(message)); }
+  error(message: unknown) { this.lines.push(String(message)); }
+  warn(message: unknown) { this.lines.push(String(message)); }
+  debug(message: unknown) { this.lines.push(String(message)); }
+  verbose(message: unknown) { this.lines.push(String(message)); }
+}
+
+describe.each(ADAPTERS)('globalGuard, @Public, @OptionalUser, tokenExtractor, onAuthFailure (%s)', (adapter) => {
+  let emulator: PropelAuthEmulator;
+  let running: RunningApp;
+  const events: AuthFailureEvent[] = [];
+  const logger = new CapturingLogger();
+  const boot = (options: Partial<PropelAuthModuleOptions> & { globalGuard?: boolean }) =>
+    startApp(adapter, { imports: [PropelAuthModule.forRoot({ ...emulator.moduleOptions(), ...options })], controllers: [RoutesController, OpenController] });
+
+  beforeAll(async () => {
+    emulator = await new PropelAuthEmulator().start();
+    running = await boot({ globalGuard: true, onAuthFailure: (event) => events.push(event) });
+    running.app.useLogger(logger);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await emulator?.stop();
+  });
+  const token = (role = 'Member') => emulator.mintAccessToken({ userId: `u-${role}`, orgs: [{ orgId: ORG, role }] });
+
+  it('guards every route: 401 without a token, the user with one', async () => {
+    expect((await get(`${running.url}/private`)).status).toBe(401);
+    expect((await get(`${running.url}/private`, bearer(token()))).json).toEqual({ userId: 'u-Member' });
+  });
+
+  it('lets @Public() routes and controllers through without reading any token', async () => {
+    expect((await get(`${running.url}/health`)).json).toEqual({ ok: true, user: null });
+    expect((await get(`${running.url}/health`, [['Authorization', 'Bearer garbage']])).status).toBe(200);
+    expect((await get(`${running.url}/health`, bearer(token()))).json.user).toBeNull();
+    expect((await get(`${running.url}/open`)).json).toEqual({ open: true });
+  });
+
+  it('makes the user optional with @OptionalUser()', async () => {
+    expect((await get(`${running.url}/feed`)).json).toEqual({ user: null });
+    expect((await get(`${running.url}/feed`, [['Authorization', 'Bearer junk']])).json).toEqual({ user: null });
+    expect((await get(`${running.url}/feed`, bearer(token()))).json).toEqual({ user: 'u-Member' });
+  });
+
+  it('enforces org decorators under the global guard', async () => {
+    expect((await get(`${running.url}/org/${ORG}/admin`, bearer(token('Admin')))).status).toBe(200);
+    expect((await get(`${running.url}/org/${ORG}/admin`, bearer(token('Member')))).status).toBe(403);
+  });
+
+  it('tells onAuthFailure and the debug log about each refusal, with the reason only', async () => {
+    events.length = 0;
+    logger.lines.length = 0;
+    const member = token('Member');
+    await get(`${running.url}/private`);
+    await get(`${running.url}/org/${ORG}/admin`, bearer(member));
+    expect(events.map(({ status, reason }) => [status, reason])).toEqual([
+      [401, 'missing_authorization_header'],
+      [403, "User's role in the org is not at least Admin"],
+    ]);
+    expect(events[1].context.getHandler().name).toBe('admin');
+    expect(logger.lines.some((line) => line.includes('Refused RoutesController.privateRoute with 401: missing_authorization_header'))).toBe(true);
+    expect(logger.lines.join('\n')).not.toContain(member.slice(-30));
+  });
+
+  it('answers all the same when onAuthFailure throws', async () => {
+    const throwing = await boot({ globalGuard: true, onAuthFailure: () => {
+      throw new Error('metrics down');
+    } });
+    try {
+      expect((await get(`${throwing.url}/private`)).status).toBe(401);
+    } finally {
+      await throwing.close();
+    }
+  });
+
+  it('reads the token from a cookie with tokenExtractor: { cookie }', async () => {
+    const cookieApp = await boot({ globalGuard: true, tokenExtractor: { cookie: '__pa_at' } });
+    try {
+      const value = token();
+      expect((await get(`${cookieApp.url}/private`, [['Cookie', `theme=dark; __pa_at=${value}; other=1`]])).json).toEqual({ userId: 'u-Member' });
+      expect((await get(`${cookieApp.url}/private`, [['Cookie', 'theme=dark']])).status).toBe(401);
+      expect((await get(`${cookieApp.url}/private`, [['Cookie', '__pa_at=%E0%A4%A']])).status).toBe(401);
+      // With a cookie extractor the Authorization header is not read.
+      expect((await get(`${cookieApp.url}/private`, bearer(value))).status).toBe(401);
+    } finally {
+      await cookieApp.close();
+    }
+  });
+
+  it('reads the token with a tokenExtractor function', async () => {
+    const fnApp = await boot({ globalGuard: true, tokenExtractor: (request: { headers: Record<string, unknown> }) => request.headers['x-access-token'] as string | undefined });
+    try {
+      expect((await get(`${fnApp.url}/private`, [['X-Access-Token', token()]])).json).toEqual({ userId: 'u-Member' });
+      expect((await get(`${fnApp.url}/private`)).status).toBe(401);
+      expect((await get(`${fnApp.url}/private`, [['X-Access-Token', 'nope']])).status).toBe(401);
+    } finally {
+      await fnApp.close();
+    }
+  });
+});
+
+describe('globalGuard with forRootAsync, and overriding it in a test', () => {
+  let emulator: PropelAuthEmulator;
+  beforeAll(async () => {
+    emulator = await new PropelAuthEmulator().start();
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('forRootAsync({ globalGuard: true }) guards every route', async () => {
+    const running = await startApp('express', {
+      imports: [PropelAuthModule.forRootAsync({ globalGuard: true, useFactory: () => emulator.moduleOptions() })],
+      controllers: [RoutesController],
+    });
+    try {
+      expect((await get(`${running.url}/private`)).status).toBe(401);
+      expect((await get(`${running.url}/health`)).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('is registered with useExisting, so overrideProvider(RequireUserGuard) replaces it', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [PropelAuthModule.forRoot({ ...emulator.moduleOptions(), globalGuard: true })],
+      controllers: [RoutesController],
+    })
+      .overrideProvider(RequireUserGuard)
+      .useValue({ canActivate: () => true })
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const response = await get(`http://127.0.0.1:${port}/feed`);
+      expect(response.status).toBe(200);
+      expect((await get(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
