@@ -11,6 +11,7 @@ export type TokenErrorReason =
   | 'unsupported_algorithm'
   | 'unsupported_header'
   | 'invalid_signature'
+  | 'unknown_key'
   | 'expired'
   | 'missing_exp'
   | 'not_yet_valid'

@@ -64,6 +64,17 @@ export interface PropelAuthModuleOptions {
   apiKey: string;
   /** Skip the start-up fetch and verify with this key and issuer (serverless, no outbound network). */
   manualTokenVerificationMetadata?: TokenVerificationMetadata;
+  /**
+   * Verify against a JWKS (keys selected by the token's `kid`, through jwks-rsa)
+   * instead of the single PEM of the verification metadata.
+   */
+  jwksUri?: string;
+  /**
+   * Key rotation: a token signed with a key not loaded yet (an unknown kid with a
+   * JWKS; a failed signature with another kid on the PEM path) makes the guards
+   * refresh the keys once and retry, at most once per this many seconds (default 60).
+   */
+  keyRefreshIntervalSeconds?: number;
   /** Where backend API calls go (default `https://propelauth-api.com`); point it at the emulator in tests. */
   apiBaseUrl?: string;
   /** Seconds of clock skew allowed on `exp` and `nbf` (default 0, at most 300). */

@@ -14,6 +14,10 @@ export interface ResolvedPropelAuthOptions {
   issuer: string;
   /** Set when `manualTokenVerificationMetadata` was given: no start-up fetch. */
   manualVerifierKey?: KeyObject;
+  /** Verify against this JWKS (keys by kid) instead of the metadata PEM. */
+  jwksUri?: string;
+  /** The least time between two key refreshes caused by tokens signed with an unknown key. */
+  keyRefreshIntervalSeconds: number;
   clockToleranceSeconds: number;
   tokenCacheSize: number;
   debugMode: boolean;
@@ -58,6 +62,14 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
     issuer = normalizeIssuer(manual.issuer);
   }
 
+  let jwksUri: string | undefined;
+  if (options.jwksUri !== undefined) {
+    if (manualVerifierKey !== undefined) {
+      throw new PropelAuthConfigError('PropelAuthModule options jwksUri and manualTokenVerificationMetadata exclude each other');
+    }
+    jwksUri = parseServiceUrl(options.jwksUri, 'jwksUri').href;
+  }
+
   const tolerance = options.clockToleranceSeconds ?? 0;
   if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
     throw new PropelAuthConfigError(`clockToleranceSeconds must be a number from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`);
@@ -75,6 +87,8 @@ export function resolvePropelAuthOptions(options: PropelAuthModuleOptions): Reso
     apiBaseUrl: apiBaseUrl.href.replace(/\/+$/, ''),
     issuer,
     manualVerifierKey,
+    jwksUri,
+    keyRefreshIntervalSeconds: nonNegativeInteger(options.keyRefreshIntervalSeconds ?? 60, 'keyRefreshIntervalSeconds'),
     clockToleranceSeconds: tolerance,
     tokenCacheSize: nonNegativeInteger(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, 'tokenCacheSize'),
     debugMode: options.debugMode === true,

@@ -12,7 +12,8 @@ export const MAX_TOKEN_LENGTH = 16 * 1024;
 export const IAT_FUTURE_ALLOWANCE_SECONDS = 60;
 
 export interface AccessTokenCheck {
-  key: KeyObject;
+  /** The verifier key for the token's `kid` (undefined when the token names none), or undefined if there is none. */
+  keyFor: (kid: string | undefined) => KeyObject | undefined;
   /** Expected issuer, already without a trailing slash. */
   issuer: string;
   clockToleranceSeconds: number;
@@ -20,9 +21,9 @@ export interface AccessTokenCheck {
   nowSeconds: number;
 }
 
-// Header segments (exact base64url text) that passed checkHeader: they depend on nothing but
-// their own bytes, so a header seen before need not be decoded and parsed again.
-const acceptedHeaders = new Set<string>();
+// Header segments (exact base64url text) that passed checkHeader, with their kid: they depend
+// on nothing but their own bytes, so a header seen before need not be decoded and parsed again.
+const acceptedHeaders = new Map<string, string | undefined>();
 const MAX_ACCEPTED_HEADERS = 64;
 
 const SCRATCH_INPUT = Buffer.allocUnsafe(MAX_TOKEN_LENGTH);
@@ -61,18 +62,26 @@ export function verifyAccessTokenClaims(token: unknown, check: AccessTokenCheck)
     throw fail('malformed_token', 'The access token has a non-canonical base64url segment');
   }
 
-  if (!acceptedHeaders.has(headerPart)) {
-    checkHeader(decodeJsonObject(headerPart, 'header'));
+  let kid: string | undefined;
+  if (acceptedHeaders.has(headerPart)) {
+    kid = acceptedHeaders.get(headerPart);
+  } else {
+    kid = checkHeader(decodeJsonObject(headerPart, 'header'));
     // Every token of a project carries the same few headers: remember the ones that passed.
     if (acceptedHeaders.size >= MAX_ACCEPTED_HEADERS) acceptedHeaders.clear();
-    acceptedHeaders.add(headerPart);
+    acceptedHeaders.set(headerPart, kid);
+  }
+  // kid only ever selects among keys already loaded; it is never fetched, read or followed.
+  const key = check.keyFor(kid);
+  if (key === undefined) {
+    throw fail('unknown_key', 'The access token names a signing key (kid) that is not known');
   }
 
   // Written into scratch buffers rather than new ones: crypto.verify is synchronous,
   // so nothing else can use them meanwhile, and a miss allocates two buffers less.
   const signingLength = SCRATCH_INPUT.write(token, 0, secondDot, 'latin1');
   const signatureLength = SCRATCH_SIGNATURE.write(signaturePart, 'base64url');
-  if (!verifyRs256Signature(SCRATCH_INPUT.subarray(0, signingLength), SCRATCH_SIGNATURE.subarray(0, signatureLength), check.key)) {
+  if (!verifyRs256Signature(SCRATCH_INPUT.subarray(0, signingLength), SCRATCH_SIGNATURE.subarray(0, signatureLength), key)) {
     throw fail('invalid_signature', 'The access token signature is invalid');
   }
 
@@ -85,7 +94,8 @@ export function verifyAccessTokenClaims(token: unknown, check: AccessTokenCheck)
   return claims;
 }
 
-function checkHeader(header: Record<string, unknown>): void {
+/** Checks the JWS header; returns its `kid` when it is a string. */
+function checkHeader(header: Record<string, unknown>): string | undefined {
   if (!Object.hasOwn(header, 'alg') || header.alg !== 'RS256') {
     throw fail('unsupported_algorithm', 'The access token is not signed with RS256');
   }
@@ -95,7 +105,21 @@ function checkHeader(header: Record<string, unknown>): void {
   if (Object.hasOwn(header, 'typ') && (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT')) {
     throw fail('unsupported_header', 'The access token header has a typ other than JWT');
   }
-  // jku, x5u, jwk, x5c and kid are never followed: the only key is the one loaded at start-up.
+  // jku, x5u, jwk and x5c are never followed: keys only come from the start-up load (or a refresh of it).
+  return Object.hasOwn(header, 'kid') && typeof header.kid === 'string' ? header.kid : undefined;
+}
+
+/** The `kid` of a token's header, or undefined (never throws; for deciding on a key refresh only). */
+export function tokenKeyId(token: unknown): string | undefined {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
+  const headerPart = token.slice(0, token.indexOf('.'));
+  if (acceptedHeaders.has(headerPart)) return acceptedHeaders.get(headerPart);
+  try {
+    const header = decodeJsonObject(headerPart, 'header');
+    return Object.hasOwn(header, 'kid') && typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The exact signature check the verifier uses: RSASSA-PKCS1-v1_5 with SHA-256. */

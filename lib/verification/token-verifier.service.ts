@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { OrgAccessDeniedError, PropelAuthNotReadyError } from '../errors';
+import { OrgAccessDeniedError, PropelAuthNotReadyError, TokenVerificationError } from '../errors';
 import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement } from '../models/org-access';
 import type { OrgMemberInfo } from '../models/org-member-info';
 import { userFromClaims } from '../models/user-from-claims';
@@ -8,10 +8,10 @@ import type { User } from '../models/user';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
 import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
 import { freezeUser } from '../models/freeze';
-import { verifyAccessTokenClaims } from './access-token';
+import { tokenKeyId, verifyAccessTokenClaims } from './access-token';
+import { keysFromPem, loadVerifierKeys, sameKeys, selectKey, type VerifierKeys } from './verifier-keys';
 import { VerifiedTokenCache } from './verified-token.cache';
 import { parseBearerHeader } from './authorization-header';
-import { loadVerifierKey } from './verifier-key.loader';
 
 /**
  * Verifies PropelAuth access tokens locally: RS256 against the verifier key,
@@ -28,12 +28,16 @@ import { loadVerifierKey } from './verifier-key.loader';
 @Injectable()
 export class TokenVerifierService implements OnModuleInit {
   private readonly logger = new Logger(PROPELAUTH_LOGGER_CONTEXT);
-  private key: KeyObject | undefined;
+  private keys: VerifierKeys | undefined;
   private loading: Promise<void> | undefined;
   private readonly cache: VerifiedTokenCache;
+  /** PEM path: the kid of tokens that verified with the current key (a different one hints at rotation). */
+  private acceptedKid: string | undefined;
+  private lastRefreshAt = 0;
+  private refreshing: Promise<boolean> | undefined;
 
   constructor(@Inject(PROPELAUTH_RESOLVED_OPTIONS) private readonly options: ResolvedPropelAuthOptions) {
-    this.key = options.manualVerifierKey;
+    this.keys = options.manualVerifierKey ? keysFromPem(options.manualVerifierKey) : undefined;
     this.cache = new VerifiedTokenCache(options.tokenCacheSize);
   }
 
@@ -44,10 +48,10 @@ export class TokenVerifierService implements OnModuleInit {
 
   /** Resolves once the verifier key is loaded; concurrent callers share one fetch. */
   ready(): Promise<void> {
-    if (this.key) return Promise.resolve();
-    this.loading ??= loadVerifierKey(this.options, this.logger).then(
-      (key) => {
-        this.setVerifierKey(key);
+    if (this.keys) return Promise.resolve();
+    this.loading ??= loadVerifierKeys(this.options, this.logger).then(
+      (keys) => {
+        this.setVerifierKeys(keys);
       },
       (error: unknown) => {
         this.loading = undefined; // a later ready() may try again
@@ -59,13 +63,52 @@ export class TokenVerifierService implements OnModuleInit {
 
   /** Replaces the verifier key; every cached verification made with the old key is dropped. */
   protected setVerifierKey(key: KeyObject): void {
-    this.key = key;
+    this.setVerifierKeys(keysFromPem(key));
+  }
+
+  /** Replaces the verifier keys; every cached verification is dropped. */
+  protected setVerifierKeys(keys: VerifierKeys): void {
+    this.keys = keys;
+    this.acceptedKid = undefined;
     this.cache.clear();
+  }
+
+  /**
+   * Reloads the keys (the JWKS, or the verification metadata), at most once per
+   * `keyRefreshIntervalSeconds`; concurrent callers share one reload. Resolves to
+   * true when the keys changed. Never rejects: a failed reload is logged and
+   * the current keys stay.
+   */
+  refreshKeys(): Promise<boolean> {
+    if (this.refreshing) return this.refreshing;
+    const canReload = this.options.jwksUri !== undefined || this.options.manualVerifierKey === undefined;
+    const now = Date.now();
+    if (!canReload || this.keys === undefined || now - this.lastRefreshAt < this.options.keyRefreshIntervalSeconds * 1000) {
+      return Promise.resolve(false);
+    }
+    this.lastRefreshAt = now;
+    this.refreshing = loadVerifierKeys(this.options, this.logger, 1)
+      .then(
+        (keys) => {
+          if (sameKeys(this.keys, keys)) return false;
+          this.setVerifierKeys(keys);
+          this.logger.log('PropelAuth verifier key rotated: keys reloaded');
+          return true;
+        },
+        (error: unknown) => {
+          this.logger.warn(`Reloading the PropelAuth verifier keys failed: ${(error as Error)?.message ?? 'error'}; keeping the current keys`);
+          return false;
+        },
+      )
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
   }
 
   /** True once tokens can be verified. */
   isReady(): boolean {
-    return this.key !== undefined;
+    return this.keys !== undefined;
   }
 
   /**
@@ -73,16 +116,45 @@ export class TokenVerifierService implements OnModuleInit {
    * @throws TokenVerificationError (401) or PropelAuthNotReadyError (503)
    */
   verifyAccessToken(token: string): User {
-    const key = this.key;
-    if (key === undefined) throw new PropelAuthNotReadyError();
+    const keys = this.keys;
+    if (keys === undefined) throw new PropelAuthNotReadyError();
     const nowSeconds = Date.now() / 1000;
     const tolerance = this.options.clockToleranceSeconds;
     const cached = typeof token === 'string' ? this.cache.get(token, nowSeconds, tolerance) : undefined;
     if (cached !== undefined) return cached;
-    const claims = verifyAccessTokenClaims(token, { key, issuer: this.options.issuer, clockToleranceSeconds: tolerance, nowSeconds });
+    let kid: string | undefined;
+    const keyFor = (tokenKid: string | undefined) => selectKey(keys, (kid = tokenKid));
+    const claims = verifyAccessTokenClaims(token, { keyFor, issuer: this.options.issuer, clockToleranceSeconds: tolerance, nowSeconds });
     const user = freezeUser(userFromClaims(claims));
+    this.acceptedKid = kid;
     this.cache.set(token, user, claims.exp as number, claims.nbf as number | undefined);
     return user;
+  }
+
+  /**
+   * `verifyAccessToken`, plus key rotation: a token signed with a key that is not
+   * loaded (an unknown kid with a JWKS; on the PEM path a bad signature with a
+   * kid other than the accepted one) makes it reload the keys once, rate-limited
+   * by `keyRefreshIntervalSeconds`, and verify again. The guards use this.
+   *
+   * @example const user = await verifier.verifyAccessTokenAsync(token);
+   */
+  async verifyAccessTokenAsync(token: string): Promise<User> {
+    try {
+      return this.verifyAccessToken(token);
+    } catch (error) {
+      if (!this.mayBeRotated(error, token) || !(await this.refreshKeys())) throw error;
+      return this.verifyAccessToken(token);
+    }
+  }
+
+  /** True when a refusal may only mean that PropelAuth now signs with a key not loaded yet. */
+  mayBeRotated(error: unknown, token: string): boolean {
+    if (!(error instanceof TokenVerificationError)) return false;
+    if (error.reason === 'unknown_key') return true;
+    if (error.reason !== 'invalid_signature' || this.options.jwksUri !== undefined) return false;
+    const kid = tokenKeyId(token);
+    return kid !== undefined && kid !== this.acceptedKid;
   }
 
   /**

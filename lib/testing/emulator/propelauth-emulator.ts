@@ -97,7 +97,9 @@ export class PropelAuthEmulator {
   private readonly failures: Array<FailureRule & { remaining: number }> = [];
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
-  private signingKey: { privateKey: KeyObject; publicKeyPem: string; kid: string } | undefined;
+  private signingKey: SigningKey | undefined;
+  /** Keys retired by rotateKey() that the JWKS still lists, newest first. */
+  private readonly previousKeys: SigningKey[] = [];
   private latencyMs = 0;
 
   constructor(private readonly options: PropelAuthEmulatorOptions = {}) {
@@ -106,6 +108,7 @@ export class PropelAuthEmulator {
     this.state = EmulatorState.create(options.roles, options.roleStructure);
     this.minter = new TokenMinter(this.authUrl, this.state.roles, () => this.key());
     registerTokenRoutes(this.router, { state: this.state, minter: this.minter, publicKeyPem: () => this.key().publicKeyPem });
+    this.router.add('GET', JWKS_PATH, () => ({ status: 200, body: { keys: [this.key(), ...this.previousKeys].map(toJwk) } }));
     const context: EmulatorContext = { state: this.state, minter: this.minter };
     for (const register of [registerUserRoutes, registerOrgRoutes, registerApiKeyRoutes, registerInsightsRoutes, registerStepUpMfaRoutes]) {
       register(this.router, context);
@@ -208,7 +211,29 @@ export class PropelAuthEmulator {
     this.requests.length = 0;
   }
 
-  private key(): { privateKey: KeyObject; publicKeyPem: string; kid: string } {
+  /** The JWKS URL (public, no API key), for the `jwksUri` option. */
+  get jwksUri(): string {
+    return `${this.apiBaseUrl}${JWKS_PATH}`;
+  }
+
+  /** The `kid` of the current signing key. */
+  get keyId(): string {
+    return this.key().kid;
+  }
+
+  /**
+   * Rotates the signing key: new tokens are signed with a fresh RSA-2048 key and
+   * kid, the metadata endpoints serve the new key, and the JWKS keeps listing the
+   * old one too unless `keepPrevious` is false.
+   */
+  async rotateKey(options: { keepPrevious?: boolean } = {}): Promise<void> {
+    const previous = this.key();
+    this.signingKey = await generateSigningKey();
+    if (options.keepPrevious !== false) this.previousKeys.unshift(previous);
+    else this.previousKeys.length = 0;
+  }
+
+  private key(): SigningKey {
     if (!this.signingKey) throw new Error('PropelAuthEmulator is not started: await emulator.start() first');
     return this.signingKey;
   }
@@ -252,10 +277,11 @@ export class PropelAuthEmulator {
   }
 
   private async route(request: IncomingMessage, url: URL, body: unknown): Promise<EmulatorResponse> {
-    if (request.headers.authorization !== `Bearer ${this.apiKey}`) {
+    const publicPath = url.pathname === JWKS_PATH;
+    if (!publicPath && request.headers.authorization !== `Bearer ${this.apiKey}`) {
       return { status: 401, body: { error: 'unauthorized', user_facing_error: 'The API key is invalid' } };
     }
-    if (request.headers['x-propelauth-url'] !== new URL(this.authUrl).hostname) {
+    if (!publicPath && request.headers['x-propelauth-url'] !== new URL(this.authUrl).hostname) {
       return { status: 401, body: { error: 'unauthorized', user_facing_error: 'X-Propelauth-url does not name this project' } };
     }
     const match = this.router.match(request.method ?? 'GET', url.pathname);
@@ -273,11 +299,24 @@ export class PropelAuthEmulator {
   }
 }
 
-async function generateSigningKey(): Promise<{ privateKey: KeyObject; publicKeyPem: string; kid: string }> {
+interface SigningKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicKeyPem: string;
+  kid: string;
+}
+
+const JWKS_PATH = '/.well-known/jwks.json';
+
+function toJwk(key: SigningKey): Record<string, unknown> {
+  return { ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, use: 'sig', alg: 'RS256' };
+}
+
+async function generateSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await new Promise<{ privateKey: KeyObject; publicKey: KeyObject }>((resolve, reject) =>
     generateKeyPair('rsa', { modulusLength: 2048 }, (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey }))),
   );
-  return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), kid: randomUUID() };
+  return { privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), kid: randomUUID() };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
