@@ -25,3 +25,7 @@ export { ApiKeyStore } from './emulator/api-keys.store';
 export type { CreateEmulatorApiKey, EmulatorApiKey } from './emulator/api-keys.store';
 export { DEFAULT_TOTP_CODE, StepUpMfaStore } from './emulator/step-up-mfa.store';
 export type { EmulatorGrantType, EmulatorMfaPhone, EmulatorSentSms, EmulatorSmsChallenge, EmulatorStepUpGrant } from './emulator/step-up-mfa.store';
+
+// The testing kit: an emulator, the module pointing at it and one-call tokens.
+export { PropelAuthTesting, PropelAuthTestingModule } from './propelauth-testing';
+export type { PropelAuthOverridableBuilder, PropelAuthTestingOverrides, PropelAuthTestingTokenForOptions } from './propelauth-testing';
