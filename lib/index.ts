@@ -24,6 +24,9 @@ export { PropelAuthGuard } from './guards/propelauth.guard';
 export { RequireUserGuard } from './guards/require-user.guard';
 export { OptionalUserGuard } from './guards/optional-user.guard';
 export type { PropelAuthRequest } from './guards/request-auth';
+export { rememberHandshake, withPropelAuthHandshake } from './guards/ws-handshake';
+export type { PropelAuthHandshakeAdapter } from './guards/ws-handshake';
+export type { PropelAuthRefusal } from './guards/propelauth.guard';
 
 export { RequireOrgMember, RequireOrgRole, RequirePermission } from './decorators/org-requirement.decorator';
 export type { OrgExtractor, OrgRequirementOptions, RequireOrgRoleOptions } from './decorators/org-requirement.decorator';

@@ -19,7 +19,7 @@ const INDEX_EXPORTS = [
   'PropelAuthConfigError', 'PropelAuthStartupError', 'PropelAuthNotReadyError', 'PropelAuthGuard',
   'PROPELAUTH_MODULE_OPTIONS', 'PropelAuthApiService', 'PropelAuthApiError', 'PropelAuthApiKeyRejectedError',
   'PropelAuthBadRequestError', 'PropelAuthFeatureNotEnabledError', 'PropelAuthForbiddenError', 'PropelAuthNetworkError',
-  'PropelAuthNotFoundError', 'PropelAuthRateLimitedError', 'PropelAuthTimeoutError', 'OrgAccessDeniedError', 'Public', 'OptionalUser',
+  'PropelAuthNotFoundError', 'PropelAuthRateLimitedError', 'PropelAuthTimeoutError', 'OrgAccessDeniedError', 'Public', 'OptionalUser', 'withPropelAuthHandshake', 'rememberHandshake',
 ].sort();
 const TESTING_EXPORTS = ['PropelAuthEmulator'];
 

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { getHttpRequest, getRequestAuthState } from '../guards/request-auth';
+import { getContextAuthState } from '../guards/request-auth';
 import type { OrgMemberInfo } from '../models/org-member-info';
 
 /**
@@ -7,13 +7,13 @@ import type { OrgMemberInfo } from '../models/org-member-info';
  * `OrgMemberInfo` that an org decorator checked for this request, or undefined.
  */
 export function currentOrgFactory(_data: unknown, context: ExecutionContext): OrgMemberInfo | undefined {
-  const request = getHttpRequest(context);
-  return request === undefined ? undefined : getRequestAuthState(request)?.org;
+  return getContextAuthState(context)?.org;
 }
 
 /**
  * Injects the `OrgMemberInfo` of the org that `@RequireOrgMember`,
- * `@RequireOrgRole` or `@RequirePermission` checked (undefined on routes without one).
+ * `@RequireOrgRole` or `@RequirePermission` checked (undefined on routes without one),
+ * for this request, or on GraphQL this resolver, on WebSockets and RPC this message.
  *
  * @example
  * @Get('orgs/:orgId')

@@ -1,20 +1,21 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { getHttpRequest, getRequestAuthState } from '../guards/request-auth';
+import { getContextAuthState } from '../guards/request-auth';
 import type { User } from '../models/user';
 
 /**
  * The factory behind `@CurrentUser()`, exported so it can be unit-tested:
- * the `User` that a PropelAuth guard verified for this request, or undefined.
+ * the `User` that a PropelAuth guard verified for this request (HTTP), resolver
+ * (GraphQL), message (WebSockets, RPC), or undefined.
  */
 export function currentUserFactory(_data: unknown, context: ExecutionContext): User | undefined {
-  const request = getHttpRequest(context);
-  return request === undefined ? undefined : getRequestAuthState(request)?.user;
+  return getContextAuthState(context)?.user;
 }
 
 /**
  * Injects the verified `User`. Always set under `RequireUserGuard`; undefined
  * under `OptionalUserGuard` when there is no valid token, and on routes that no
- * PropelAuth guard protects.
+ * PropelAuth guard protects. Works in controllers, GraphQL resolvers,
+ * `@SubscribeMessage` handlers and microservice message handlers.
  *
  * @example
  * @Get('whoami')

@@ -1,11 +1,11 @@
-import { SetMetadata } from '@nestjs/common';
+import { SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { PropelAuthConfigError } from '../errors';
 import { REQUIRE_ORG_MEMBER_METADATA, REQUIRE_ORG_ROLE_METADATA, REQUIRE_PERMISSION_METADATA } from '../propelauth.constants';
 
-/** Reads an org id or name from the request (Express `Request` or Fastify `FastifyRequest`). */
-export type OrgExtractor<TRequest = any> = (request: TRequest) => string | undefined;
+/** Reads an org id or name from the request (Express `Request` or Fastify `FastifyRequest`; see `TokenExtractor` for other transports). */
+export type OrgExtractor<TRequest = any> = (request: TRequest, context: ExecutionContext) => string | undefined;
 
-/** Where the org comes from. Default: the route parameter `orgId`. */
+/** Where the org comes from. Default: the route parameter `orgId`; GraphQL: the argument `orgId`; WebSockets and RPC: `data.orgId`. */
 export interface OrgRequirementOptions<TRequest = any> {
   /** Overrides the default `request.params.orgId`. */
   orgIdExtractor?: OrgExtractor<TRequest>;

@@ -7,7 +7,8 @@ import type {
 import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement, type OrgAccessResult } from '../models/org-access';
 import type { OrgMemberInfo } from '../models/org-member-info';
 import type { User } from '../models/user';
-import type { PropelAuthRequest } from './request-auth';
+import type { ExecutionContext } from '@nestjs/common';
+import { getDefaultOrgId, type PropelAuthRequest } from './request-auth';
 
 /** The org decorators in force on one route; each kind: the handler's wins over the controller's. */
 export interface OrgRequirements {
@@ -19,10 +20,12 @@ export interface OrgRequirements {
 
 /**
  * Checks the user against every requirement; each finds its org with its own
- * extractors. The org handed to `@CurrentOrg()` is the first one checked
- * (member, then role, then permission).
+ * extractors, called with the request and the context. Without extractors the org
+ * id is the route parameter `orgId` (HTTP), the resolver argument `orgId`
+ * (GraphQL) or the `orgId` of the message data (WebSockets, RPC). The org handed
+ * to `@CurrentOrg()` is the first one checked (member, then role, then permission).
  */
-export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements): OrgAccessResult {
+export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements, context?: ExecutionContext): OrgAccessResult {
   const checks: Array<[OrgMemberRequirement | undefined, OrgAccessRequirement]> = [
     [requirements.member, {}],
     [requirements.role, requirements.role?.exact ? { exactRole: requirements.role.role } : { minimumRole: requirements.role?.role }],
@@ -31,7 +34,7 @@ export function checkOrgRequirements(request: PropelAuthRequest, user: User, req
   let first: OrgMemberInfo | undefined;
   for (const [requirement, access] of checks) {
     if (requirement === undefined) continue;
-    const found = findOrg(request, user, requirement.extractors);
+    const found = findOrg(request, user, requirement.extractors, context);
     if (!found.ok) return found;
     const unmet = unmetOrgRequirement(found.org, access);
     if (unmet !== undefined) return { ok: false, reason: unmet };
@@ -40,15 +43,17 @@ export function checkOrgRequirements(request: PropelAuthRequest, user: User, req
   return first ? { ok: true, org: first } : { ok: false, reason: 'No org requirement' };
 }
 
-function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirementOptions): OrgAccessResult {
+type ContextualExtractor = (request: unknown, context: ExecutionContext | undefined) => unknown;
+
+function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirementOptions, context: ExecutionContext | undefined): OrgAccessResult {
   let orgId: unknown;
   let orgName: unknown;
   try {
     if (extractors.orgIdExtractor === undefined && extractors.orgNameExtractor === undefined) {
-      orgId = request.params?.orgId;
+      orgId = context === undefined ? request.params?.orgId : getDefaultOrgId(context, request);
     } else {
-      orgId = extractors.orgIdExtractor?.(request);
-      orgName = extractors.orgNameExtractor?.(request);
+      orgId = (extractors.orgIdExtractor as ContextualExtractor | undefined)?.(request, context);
+      orgName = (extractors.orgNameExtractor as ContextualExtractor | undefined)?.(request, context);
     }
   } catch {
     return { ok: false, reason: 'The org id or name extractor threw' };

@@ -18,14 +18,67 @@ import type { AuthFailureEvent } from '../module/propelauth-options.interface';
 import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
 import { parseBearerHeader } from '../verification/authorization-header';
 import { TokenVerifierService } from '../verification/token-verifier.service';
+import { loadRpcException, loadWsException } from './optional-peers';
 import { checkOrgRequirements, type OrgRequirements } from './org-requirements';
 import { RouteMetadataReader, type RouteAuthMetadata } from './route-metadata';
-import { getHttpRequest, getRequestAuthState, setRequestAuthState, type PropelAuthRequest, type RequestAuthState } from './request-auth';
+import {
+  getGraphqlRequest,
+  getHandshakeAuthToken,
+  getHandshakeRequest,
+  getMemoTarget,
+  getRequestAuthState,
+  getTokenMemo,
+  setInvocationAuthState,
+  setRequestAuthState,
+  setTokenMemo,
+  type PropelAuthRequest,
+  type RequestAuthState,
+} from './request-auth';
+
+type RefusalStatus = AuthFailureEvent['status'];
+
+/** `extensions.code` of the GraphQL error Apollo makes of each refusal; the `code` of WebSocket and RPC refusals. */
+const REFUSAL_CODES: Record<RefusalStatus, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 503: 'SERVICE_UNAVAILABLE' };
+const REFUSAL_MESSAGES: Record<RefusalStatus, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
+const HTTP_REFUSALS: Record<RefusalStatus, new (message?: string) => Error> = {
+  400: BadRequestException,
+  401: UnauthorizedException,
+  403: ForbiddenException,
+  503: ServiceUnavailableException,
+};
+
+/**
+ * What a WebSocket (`WsException`) or RPC (`RpcException`) refusal carries; Nest
+ * sends it as is: `{ event: 'exception', data: <this> }` to a `ws` client, the
+ * `exception` event of socket.io, the error of a `ClientProxy.send()`.
+ */
+export interface PropelAuthRefusal {
+  status: 'error';
+  /** The HTTP status the refusal would have: 400, 401, 403 or 503. */
+  statusCode: RefusalStatus;
+  /** `BAD_REQUEST`, `UNAUTHENTICATED`, `FORBIDDEN` or `SERVICE_UNAVAILABLE`, as in GraphQL errors. */
+  code: string;
+  /** `Unauthorized`, `Forbidden`...; the reason in debug mode. */
+  message: string;
+}
 
 /**
  * What `RequireUserGuard` and `OptionalUserGuard` share. Each step is a
  * protected method, so an application can subclass a guard and change one step
  * (for example `extractToken` to read the token from elsewhere).
+ *
+ * Transports (`context.getType()`):
+ * - `http`: the request's token (see `tokenExtractor`), verified once per request.
+ * - `graphql`: the token of the operation's HTTP request (`GqlExecutionContext`'s
+ *   `context.req`), verified once per request however many resolvers are guarded;
+ *   refusals are Nest HTTP exceptions, which Apollo turns into GraphQL errors with
+ *   `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN`.
+ * - `ws`: the token of the client's handshake request (or socket.io's
+ *   `handshake.auth.token`), verified once per client and token until it expires;
+ *   refusals are `WsException`s carrying a `PropelAuthRefusal`.
+ * - `rpc`: only with a function `tokenExtractor`, called with the message data and
+ *   the context; refusals are `RpcException`s carrying a `PropelAuthRefusal`.
+ * - anything else is refused.
  */
 @Injectable()
 export abstract class PropelAuthGuard implements CanActivate {
@@ -33,6 +86,7 @@ export abstract class PropelAuthGuard implements CanActivate {
   protected abstract readonly userRequired: boolean;
   protected readonly logger = new Logger(PROPELAUTH_LOGGER_CONTEXT);
   private readonly metadataReader: RouteMetadataReader;
+  private readonly warned = new Set<string>();
 
   constructor(
     protected readonly verifier: TokenVerifierService,
@@ -42,41 +96,90 @@ export abstract class PropelAuthGuard implements CanActivate {
     this.metadataReader = new RouteMetadataReader(reflector);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.getRouteMetadata(context);
     if (route.isPublic) return true;
     const request = this.getRequest(context);
-    const state = this.authenticate(request);
+    const state = this.authenticate(request, context);
+    // Only a token signed with a key not loaded yet takes the asynchronous path (a key reload).
+    if (state.pending !== undefined) return state.pending.then((settled) => this.decide(context, route, request, settled));
+    return this.decide(context, route, request, state);
+  }
+
+  /** The answer for a verified (or refused) request: pass, 400, 401, 403 or 503. */
+  protected decide(context: ExecutionContext, route: RouteAuthMetadata, request: PropelAuthRequest, state: RequestAuthState): boolean {
+    const http = context.getType<string>() === 'http';
     if (state.user === undefined) {
       if (state.error instanceof PropelAuthNotReadyError) {
         this.reportFailure(context, 503, 'not_ready');
-        throw new ServiceUnavailableException(this.options.debugMode ? state.error.message : undefined);
+        this.refuse(context, 503, state.error.message);
       }
       if (state.error instanceof TokenVerificationError && state.error.reason === 'ambiguous_token') {
         this.reportFailure(context, 400, state.error.reason);
-        setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', 'Bearer error="invalid_request"');
-        throw new BadRequestException(this.options.debugMode ? state.error.message : undefined);
+        if (http) setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', 'Bearer error="invalid_request"');
+        this.refuse(context, 400, state.error.message);
       }
       // Org decorators need a user even when the user is optional.
       if ((this.userRequired && !route.optionalUser) || route.requirements !== undefined) {
         this.rejectUnauthenticated(context, state.error);
       }
+      if (!http) setInvocationAuthState(context, {});
       return true;
     }
-    if (route.requirements !== undefined) {
-      state.org = this.authorize(context, request, state.user, route.requirements);
-      request.org = state.org;
+    if (route.requirements === undefined) {
+      if (!http) setInvocationAuthState(context, { user: state.user });
+      return true;
+    }
+    const org = this.authorize(context, request, state.user, route.requirements);
+    if (http) {
+      state.org = org;
+      request.org = org;
+    } else {
+      // Not on the shared state: the resolvers of one GraphQL request, the messages
+      // of one client, may each name another org.
+      setInvocationAuthState(context, { user: state.user, org });
     }
     return true;
   }
 
-  /** The HTTP request; any other context type is refused (fail closed). */
+  /**
+   * Where the token is read, per transport: the HTTP request; on GraphQL the
+   * operation's HTTP request (`context.req`); on WebSockets the client's handshake
+   * request (an empty one for a `ws` client whose handshake was not remembered);
+   * on RPC the message data. Refuses what it cannot handle (fail closed).
+   */
   protected getRequest(context: ExecutionContext): PropelAuthRequest {
-    const request = getHttpRequest(context);
-    if (request === undefined) {
-      throw new UnauthorizedException(`PropelAuth guards do not handle "${context.getType()}" contexts`);
+    const type = context.getType<string>();
+    switch (type) {
+      case 'http':
+        return context.switchToHttp().getRequest<PropelAuthRequest>();
+      case 'graphql': {
+        const request = getGraphqlRequest(context);
+        if (request !== undefined) return request;
+        this.warnOnce('graphql', 'A guarded GraphQL resolver has no HTTP request in its context (context.req with headers): it is refused. Over subscriptions, set context.req in the driver\'s context function.');
+        this.reportFailure(context, 401, 'no_request');
+        throw new UnauthorizedException('PropelAuth guards found no HTTP request (context.req) in this GraphQL context');
+      }
+      case 'ws': {
+        const handshake = getHandshakeRequest(context.switchToWs().getClient());
+        if (handshake !== undefined) return handshake;
+        if (typeof this.options.tokenExtractor !== 'function') {
+          this.warnOnce('ws', 'A WebSocket client has no remembered handshake request, so no token: wrap the adapter, app.useWebSocketAdapter(withPropelAuthHandshake(new WsAdapter(app))).');
+        }
+        return { headers: {} };
+      }
+      case 'rpc':
+        if (typeof this.options.tokenExtractor !== 'function') {
+          const message = 'PropelAuth guards need a function tokenExtractor (data, context) => token to authenticate RPC messages';
+          this.warnOnce('rpc', `${message}: every guarded message handler is refused.`);
+          this.reportFailure(context, 401, 'no_token_extractor');
+          this.throwRefusal(context, 401, message);
+        }
+        return context.switchToRpc().getData<PropelAuthRequest>();
+      default:
+        this.reportFailure(context, 401, 'unsupported_context');
+        throw new UnauthorizedException(`PropelAuth guards do not handle "${type}" contexts`);
     }
-    return request;
   }
 
   /** What `@Public()`, `@OptionalUser()` and the org decorators say about the route (read once per route). */
@@ -90,16 +193,26 @@ export abstract class PropelAuthGuard implements CanActivate {
    * `TokenVerificationError` when it is missing or malformed, and for an
    * `access_token` in the URL (RFC 6750 §2.3: URLs end up in logs), which is
    * refused rather than read; with a header as well the request is ambiguous (400).
+   * A function `tokenExtractor` is called with the request and the context (on RPC
+   * the request is the message data). On WebSockets socket.io's
+   * `handshake.auth.token` is read as well (both it and a header: ambiguous).
    */
-  protected extractToken(request: PropelAuthRequest): string {
+  protected extractToken(request: PropelAuthRequest, context?: ExecutionContext): string {
     const extractor = this.options.tokenExtractor;
-    if (typeof extractor === 'function') return checkExtracted(extractor(request));
+    if (typeof extractor === 'function') return checkExtracted((extractor as (request: unknown, context?: ExecutionContext) => unknown)(request, context));
     if (typeof extractor === 'object') return checkExtracted(readCookie(request, extractor.cookie));
     const header = request.headers.authorization;
+    const authToken = context?.getType<string>() === 'ws' ? getHandshakeAuthToken(context.switchToWs().getClient()) : undefined;
     if (hasAccessTokenInUrl(request)) {
-      throw header === undefined
+      throw header === undefined && authToken === undefined
         ? new TokenVerificationError('token_in_url', 'Access tokens in the URL are refused: send it as Authorization: Bearer <token>')
         : new TokenVerificationError('ambiguous_token', 'An access token was sent both in the Authorization header and in the URL');
+    }
+    if (authToken !== undefined) {
+      if (header !== undefined) {
+        throw new TokenVerificationError('ambiguous_token', 'An access token was sent both in the Authorization header and in the handshake auth');
+      }
+      return checkExtracted(authToken);
     }
     // Node keeps only the first of two Authorization headers in request.headers;
     // a proxy may have used the other, so two are refused.
@@ -109,44 +222,125 @@ export abstract class PropelAuthGuard implements CanActivate {
     return parseBearerHeader(header);
   }
 
-  /** Verifies the request's token once per request, whatever number of guards run. */
-  protected authenticate(request: PropelAuthRequest): RequestAuthState {
+  /**
+   * Verifies the request's token once per request, whatever number of guards run.
+   * Outside HTTP the token is extracted on every call and its verification memoised
+   * per token: on the GraphQL request (all its resolvers), the WebSocket client (all
+   * its messages, until the token expires), the RPC message.
+   */
+  protected authenticate(request: PropelAuthRequest, context?: ExecutionContext): RequestAuthState {
+    if (context !== undefined && context.getType<string>() !== 'http') return this.authenticateByToken(request, context);
     const known = getRequestAuthState(request);
     if (known !== undefined) return known;
     let state: RequestAuthState;
     try {
-      const user = this.verifier.verifyAccessToken(this.extractToken(request));
-      state = { user };
-      request.user = user;
+      state = this.verify(this.extractToken(request, context));
     } catch (error) {
-      if (!(error instanceof TokenVerificationError) && !(error instanceof PropelAuthNotReadyError)) {
-        // Never a 500 from a token: an unexpected error is a refusal, logged without the token.
-        this.logger.error(`Unexpected error while verifying an access token: ${(error as Error)?.name ?? typeof error}`);
-      }
-      state = { error };
+      state = this.failure(error);
     }
+    const settle = (settled: RequestAuthState) => {
+      if (settled.user !== undefined) request.user = settled.user;
+      setRequestAuthState(request, settled);
+      return settled;
+    };
+    if (state.pending === undefined) return settle(state);
+    // Other guards of the same request wait on the same reload.
+    state.pending = state.pending.then(settle);
     setRequestAuthState(request, state);
     return state;
   }
 
+  /**
+   * Verifies a token. A refusal that may only mean that PropelAuth rotated its key
+   * comes back with `pending`: the verification after one (rate-limited) key reload.
+   */
+  private verify(token: string): RequestAuthState {
+    try {
+      return { user: this.verifier.verifyAccessToken(token) };
+    } catch (error) {
+      if (!this.verifier.mayBeRotated(error, token)) return this.failure(error);
+      const pending = this.verifier.verifyAccessTokenAsync(token).then(
+        (user): RequestAuthState => ({ user }),
+        (retryError: unknown) => this.failure(retryError),
+      );
+      return { error, pending };
+    }
+  }
+
+  private authenticateByToken(request: PropelAuthRequest, context: ExecutionContext): RequestAuthState {
+    let token: string;
+    try {
+      token = this.extractToken(request, context);
+    } catch (error) {
+      return this.failure(error);
+    }
+    const graphql = context.getType<string>() === 'graphql';
+    const target = graphql ? request : getMemoTarget(context);
+    const memo = target === undefined ? undefined : getTokenMemo(target);
+    if (memo !== undefined && memo.token === token && Date.now() / 1000 < memo.expiresAt) return memo.state;
+    const remember = (state: RequestAuthState, error?: unknown): RequestAuthState => {
+      // Verified again once expired: a WebSocket connection outlives its token.
+      const expiresAt = state.user !== undefined ? (tokenExpiry(token) ?? 0) : isLastingFailure(error) ? Number.POSITIVE_INFINITY : 0;
+      if (graphql && state.user !== undefined) request.user = state.user;
+      if (target !== undefined && expiresAt > 0) setTokenMemo(target, { token, state, expiresAt });
+      return state;
+    };
+    const state = this.verify(token);
+    if (state.pending !== undefined) {
+      return { error: state.error, pending: state.pending.then((settled) => remember(settled, settled.error)) };
+    }
+    return remember(state, state.error);
+  }
+
+  /** The state of a failed verification; an unexpected error is logged (never a 500 from a token). */
+  private failure(error: unknown): RequestAuthState {
+    if (!(error instanceof TokenVerificationError) && !(error instanceof PropelAuthNotReadyError)) {
+      this.logger.error(`Unexpected error while verifying an access token: ${(error as Error)?.name ?? typeof error}`);
+    }
+    return { error };
+  }
+
   /** Checks the user against the route's org requirements; returns the org or throws a 403. */
   protected authorize(context: ExecutionContext, request: PropelAuthRequest, user: User, requirements: OrgRequirements): OrgMemberInfo {
-    const result = checkOrgRequirements(request, user, requirements);
+    const result = checkOrgRequirements(request, user, requirements, context);
     if (!result.ok) {
       this.reportFailure(context, 403, result.reason);
-      throw new ForbiddenException(this.options.debugMode ? result.reason : undefined);
+      this.refuse(context, 403, result.reason);
     }
     return result.org;
   }
 
-  /** Throws the 401, with `WWW-Authenticate` as RFC 6750 §3 describes. */
+  /** Throws the 401, with `WWW-Authenticate` as RFC 6750 §3 describes (on HTTP). */
   protected rejectUnauthenticated(context: ExecutionContext, error: unknown): never {
     const reason = error instanceof TokenVerificationError ? error : undefined;
     this.reportFailure(context, 401, reason?.reason ?? 'unexpected_error');
-    const challenge =
-      reason?.reason === 'missing_authorization_header' ? 'Bearer' : reason?.reason === 'token_in_url' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"';
-    setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', challenge);
-    throw new UnauthorizedException(this.options.debugMode ? (reason?.message ?? 'Unauthorized') : undefined);
+    if (context.getType<string>() === 'http') {
+      const challenge =
+        reason?.reason === 'missing_authorization_header' ? 'Bearer' : reason?.reason === 'token_in_url' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"';
+      setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', challenge);
+    }
+    this.refuse(context, 401, reason?.message ?? 'Unauthorized');
+  }
+
+  /**
+   * Throws the refusal the transport expects: a Nest HTTP exception on HTTP and
+   * GraphQL, a `WsException` on WebSockets and an `RpcException` on RPC, each
+   * carrying a `PropelAuthRefusal`. The reason is only given in debug mode.
+   */
+  protected refuse(context: ExecutionContext, status: RefusalStatus, reason?: string): never {
+    this.throwRefusal(context, status, this.options.debugMode ? reason : undefined);
+  }
+
+  private throwRefusal(context: ExecutionContext, status: RefusalStatus, message: string | undefined): never {
+    const type = context.getType<string>();
+    if (type === 'ws' || type === 'rpc') {
+      const Exception = type === 'ws' ? loadWsException() : loadRpcException();
+      if (Exception !== undefined) {
+        const refusal: PropelAuthRefusal = { status: 'error', statusCode: status, code: REFUSAL_CODES[status], message: message ?? REFUSAL_MESSAGES[status] };
+        throw new Exception(refusal);
+      }
+    }
+    throw new HTTP_REFUSALS[status](message);
   }
 
   /**
@@ -154,7 +348,7 @@ export abstract class PropelAuthGuard implements CanActivate {
    * hook, whose own errors are logged and never change the answer.
    */
   protected reportFailure(context: ExecutionContext, status: AuthFailureEvent['status'], reason: string): void {
-    this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name} with ${status}: ${reason}`);
+    this.logger.debug(`Refused ${context.getClass()?.name}.${context.getHandler()?.name} with ${status}: ${reason}`);
     const hook = this.options.onAuthFailure;
     if (hook === undefined) return;
     try {
@@ -162,6 +356,34 @@ export abstract class PropelAuthGuard implements CanActivate {
     } catch (error) {
       this.logger.warn(`onAuthFailure threw ${(error as Error)?.name ?? typeof error}; the request was refused all the same`);
     }
+  }
+
+  /** A configuration problem, logged once per guard and kind. */
+  private warnOnce(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    this.logger.warn(message);
+  }
+}
+
+/**
+ * Refusals that the same token meets again whatever the time or the verifier key
+ * (so they are memoised). Not `not_yet_valid` / `issued_in_future` (time passes),
+ * not `invalid_signature` / `unknown_key` (the key may rotate), not "not ready".
+ */
+const LASTING_FAILURES: ReadonlySet<string> = new Set(['malformed_token', 'token_too_large', 'unsupported_algorithm', 'unsupported_header', 'expired', 'missing_exp', 'invalid_issuer', 'invalid_claims']);
+
+function isLastingFailure(error: unknown): boolean {
+  return error instanceof TokenVerificationError && LASTING_FAILURES.has(error.reason);
+}
+
+/** The `exp` of a token that has just been verified (the verifier requires it), read from its payload. */
+function tokenExpiry(token: string): number | undefined {
+  try {
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -37,9 +37,11 @@ export interface PropelAuthApiClientOptions {
 /**
  * Where the guards take the access token from: the `Authorization: Bearer` header
  * (the default), a cookie (e.g. `{ cookie: '__pa_at' }`, as PropelAuth's Next.js
- * library sets it), or a function of the request returning the raw token.
+ * library sets it), or a function of the request returning the raw token. A
+ * function is called with the HTTP request (GraphQL: the operation's HTTP request;
+ * WebSockets: the handshake request; RPC: the message data) and the context.
  */
-export type TokenExtractor = 'header' | { cookie: string } | ((request: any) => string | undefined);
+export type TokenExtractor = 'header' | { cookie: string } | ((request: any, context: ExecutionContext) => string | undefined);
 
 /** What `onAuthFailure` is told about each refused request (never the token). */
 export interface AuthFailureEvent {

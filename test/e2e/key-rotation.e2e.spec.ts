@@ -1,7 +1,21 @@
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PropelAuthConfigError, PropelAuthModule, PropelAuthStartupError, TokenVerificationError, TokenVerifierService, type PropelAuthModuleOptions } from '../../lib';
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import {
+  CurrentUser,
+  OptionalUserGuard,
+  PropelAuthConfigError,
+  PropelAuthModule,
+  PropelAuthStartupError,
+  RequireUserGuard,
+  TokenVerificationError,
+  TokenVerifierService,
+  type PropelAuthModuleOptions,
+  type User,
+} from '../../lib';
+import { ADAPTERS, startApp } from '../support/apps';
+import { bearer, get } from '../support/http';
 import { PropelAuthEmulator } from '../../lib/testing';
 import { rsaKeyPair, signRaw } from '../support/tokens';
 
@@ -121,3 +135,28 @@ describe('key rotation with a JWKS (jwksUri, through jwks-rsa)', () => {
     expect(() => PropelAuthModule.forRoot({ ...emulator.moduleOptions(), jwksUri: 'http://keys.example.com/jwks.json' })).toThrow(PropelAuthConfigError);
   });
 });
+
+describe.each(ADAPTERS)('key rotation through the guards over HTTP (%s)', (adapter) => {
+  it('a token signed with the new key passes after one reload; stacked guards share it', async () => {
+    const running = await startApp(adapter, { imports: [PropelAuthModule.forRoot(emulator.moduleOptions())], controllers: [RotationController] });
+    close = () => running.close();
+    const before = emulator.mintAccessToken({ userId: 'before' });
+    expect((await get(`${running.url}/rotated`, bearer(before))).json).toEqual({ userId: 'before' });
+    await emulator.rotateKey();
+    const after = emulator.mintAccessToken({ userId: 'after' });
+    expect((await get(`${running.url}/rotated`, bearer(after))).json).toEqual({ userId: 'after' });
+    expect(emulator.requestsTo(METADATA)).toHaveLength(2);
+    const refused = await get(`${running.url}/rotated`, bearer(forged('evil')));
+    expect(refused.status).toBe(401);
+    expect(emulator.requestsTo(METADATA)).toHaveLength(2);
+  });
+});
+
+@Controller()
+class RotationController {
+  @Get('rotated')
+  @UseGuards(RequireUserGuard, OptionalUserGuard)
+  rotated(@CurrentUser() user: User) {
+    return { userId: user.userId };
+  }
+}
