@@ -151,6 +151,7 @@ async function check(app, tarball) {
   };
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await copyFile(path.join(here, 'app', app.esm ? 'main.mjs' : 'main.cjs'), path.join(dir, 'main.js'));
+  await copyFile(path.join(here, 'app', 'check.cjs'), path.join(dir, 'check.cjs'));
 
   // One npm cache for all apps (npm's default, or npm_config_cache); --prefer-offline skips revalidating what it holds.
   const install = await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, timeoutMs: INSTALL_TIMEOUT_MS });
