@@ -133,7 +133,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
     return ok({ user_id: user.userId });
   });
 
-  router.add('POST', `${PREFIX}/magic_link`, ({ body }) => {
+  router.add('POST', `${PREFIX}/magic_link`, ({ body, headers }) => {
     const request = objectBody(body);
     const email = stringField(request, 'email');
     if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
@@ -144,7 +144,8 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
       const params = request.user_signup_query_parameters;
       if (isObject(params)) store().signupQueryParameters.set(user.userId, Object.fromEntries(Object.entries(params).map(([key, value]) => [key, String(value)])));
     }
-    const url = new URL('/magic-link', 'https://auth.emulator.localhost');
+    // On the project's auth URL, whose hostname the client sent (the emulator checked it).
+    const url = new URL('/magic-link', `https://${String(headers['x-propelauth-url'])}`);
     url.searchParams.set('user', user.userId);
     return ok({ url: url.href });
   });
