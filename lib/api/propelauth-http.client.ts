@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
-import { parseRetryAfter } from '../verification/verifier-key.loader';
+import { parseRetryAfter } from '../http/retry-after';
 import {
   PropelAuthApiError,
   PropelAuthApiKeyRejectedError,

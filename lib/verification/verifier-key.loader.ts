@@ -4,6 +4,7 @@ import axios from 'axios';
 import { PropelAuthStartupError } from '../errors';
 import { parseVerifierKey, type ResolvedPropelAuthOptions } from '../module/propelauth-options';
 import { TOKEN_VERIFICATION_METADATA_PATH } from '../propelauth.constants';
+import { parseRetryAfter } from '../http/retry-after';
 
 const MAX_BACKOFF_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 30_000;
@@ -92,12 +93,4 @@ async function fetchOnce(options: ResolvedPropelAuthOptions): Promise<Attempt> {
   } catch (error) {
     return { kind: 'fatal', message: `${what}: ${(error as Error).message}` };
   }
-}
-
-/** Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

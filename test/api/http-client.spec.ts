@@ -9,7 +9,7 @@ import {
   PropelAuthTimeoutError,
 } from '../../lib';
 import { apiPath } from '../../lib/api/propelauth-http.client';
-import { parseRetryAfter } from '../../lib/verification/verifier-key.loader';
+import { parseRetryAfter } from '../../lib/http/retry-after';
 import { startApiHarness, type ApiHarness } from '../support/api';
 
 const SECRET = 'sk-live-DO-NOT-LEAK-abcdef0123456789';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorRouter } from './emulator-router';
 import type { EmulatorContext } from './propelauth-emulator';
-import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState, type EmulatorUser } from './emulator-state';
+import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorState, type EmulatorUser } from './emulator-state';
 import { dropUndefined, wireUser } from './emulator-wire';
 import { OAUTH_PROVIDERS, UserStore, type EmulatorMfaSetup, type EmulatorOAuthProvider, type EmulatorOAuthToken } from './users.store';
 
@@ -120,15 +120,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
   router.add('POST', `${PREFIX}/user/`, ({ body }) => {
     const request = objectBody(body);
     const askToUpdate = boolField(request, 'ask_user_to_update_password_on_login');
-    const user = state.createUser({
-      email: stringField(request, 'email') ?? '',
-      emailConfirmed: request.email_confirmed === true,
-      firstName: stringField(request, 'first_name'),
-      lastName: stringField(request, 'last_name'),
-      username: stringField(request, 'username'),
-      password: stringField(request, 'password'),
-      properties: isObject(request.properties) ? request.properties : undefined,
-    });
+    const user = state.createUser({ ...profileFields(request), password: stringField(request, 'password') });
     user.updatePasswordRequired = askToUpdate === true;
     return ok({ user_id: user.userId });
   });
@@ -162,15 +154,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
     const enabled = boolField(request, 'enabled');
     const updatePasswordRequired = boolField(request, 'update_password_required');
     const pictureUrl = stringField(request, 'picture_url');
-    const user = state.createUser({
-      email: stringField(request, 'email') ?? '',
-      emailConfirmed: request.email_confirmed === true,
-      firstName: stringField(request, 'first_name'),
-      lastName: stringField(request, 'last_name'),
-      username: stringField(request, 'username'),
-      properties: isObject(request.properties) ? request.properties : undefined,
-      legacyUserId,
-    });
+    const user = state.createUser({ ...profileFields(request), legacyUserId });
     Object.assign(user, { enabled: enabled ?? true, updatePasswordRequired: updatePasswordRequired ?? false, pictureUrl, hasPassword: hash !== undefined });
     if (hash !== undefined) store().passwordHashes.set(user.userId, hash);
     if (secret !== undefined) store().setMfa(user, { type: 'Totp', base32Secret: secret });
@@ -321,6 +305,18 @@ export function requireOrganizations(state: EmulatorState): void {
   if (!state.features.organizations) {
     throw new EmulatorHttpError(426, { error_code: 'feature_gated', user_facing_error: 'Organizations are not enabled for this project' });
   }
+}
+
+/** The profile fields that `POST /user/` and `POST /migrate_user/` share, from the snake_case body. */
+function profileFields(request: Record<string, unknown>): CreateEmulatorUser {
+  return {
+    email: stringField(request, 'email') ?? '',
+    emailConfirmed: request.email_confirmed === true,
+    firstName: stringField(request, 'first_name'),
+    lastName: stringField(request, 'last_name'),
+    username: stringField(request, 'username'),
+    properties: isObject(request.properties) ? request.properties : undefined,
+  };
 }
 
 /** A string field of a request body, or undefined; any other type is a 400. */
