@@ -9,26 +9,37 @@ export type LoginMethod =
   | { loginMethod: 'generated_from_backend_api' }
   | { loginMethod: 'unknown' };
 
-const SIMPLE_METHODS = new Set(['password', 'magic_link', 'email_confirmation_link', 'impersonation', 'generated_from_backend_api']);
+// Frozen and shared: the same object for every token with the same simple method.
+const SIMPLE_METHODS = new Map<string, LoginMethod>(
+  ['password', 'magic_link', 'email_confirmation_link', 'impersonation', 'generated_from_backend_api'].map((method) => [
+    method,
+    Object.freeze({ loginMethod: method }) as LoginMethod,
+  ]),
+);
+const UNKNOWN: LoginMethod = Object.freeze({ loginMethod: 'unknown' });
 
-/** Converts the token's `login_method` claim; anything absent or unrecognised is `{ loginMethod: 'unknown' }`. */
+/**
+ * Converts the token's `login_method` claim; anything absent or unrecognised is
+ * `{ loginMethod: 'unknown' }`. The result is frozen.
+ */
 export function toLoginMethod(claim: unknown): LoginMethod {
   if (claim === null || typeof claim !== 'object' || Array.isArray(claim)) {
-    return { loginMethod: 'unknown' };
+    return UNKNOWN;
   }
   const wire = claim as Record<string, unknown>;
-  const method = wire.login_method;
+  const method = Object.hasOwn(wire, 'login_method') ? wire.login_method : undefined;
   if (typeof method !== 'string') {
-    return { loginMethod: 'unknown' };
+    return UNKNOWN;
   }
-  if (SIMPLE_METHODS.has(method)) {
-    return { loginMethod: method } as LoginMethod;
+  const simple = SIMPLE_METHODS.get(method);
+  if (simple !== undefined) return simple;
+  const provider = Object.hasOwn(wire, 'provider') ? wire.provider : undefined;
+  if (method === 'social_sso' && typeof provider === 'string') {
+    return Object.freeze({ loginMethod: 'social_sso', provider });
   }
-  if (method === 'social_sso' && typeof wire.provider === 'string') {
-    return { loginMethod: 'social_sso', provider: wire.provider };
+  const orgId = Object.hasOwn(wire, 'org_id') ? wire.org_id : undefined;
+  if (method === 'saml_sso' && typeof provider === 'string' && typeof orgId === 'string') {
+    return Object.freeze({ loginMethod: 'saml_sso', provider, orgId });
   }
-  if (method === 'saml_sso' && typeof wire.provider === 'string' && typeof wire.org_id === 'string') {
-    return { loginMethod: 'saml_sso', provider: wire.provider, orgId: wire.org_id };
-  }
-  return { loginMethod: 'unknown' };
+  return UNKNOWN;
 }

@@ -7,7 +7,6 @@ import { userFromClaims } from '../models/user-from-claims';
 import type { User } from '../models/user';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
 import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
-import { freezeUser } from '../models/freeze';
 import { tokenKeyId, verifyAccessTokenClaims } from './access-token';
 import { keysFromPem, loadVerifierKeys, sameKeys, selectKey, type VerifierKeys } from './verifier-keys';
 import { VerifiedTokenCache } from './verified-token.cache';
@@ -125,7 +124,7 @@ export class TokenVerifierService implements OnModuleInit {
     let kid: string | undefined;
     const keyFor = (tokenKid: string | undefined) => selectKey(keys, (kid = tokenKid));
     const claims = verifyAccessTokenClaims(token, { keyFor, issuer: this.options.issuer, clockToleranceSeconds: tolerance, nowSeconds });
-    const user = freezeUser(userFromClaims(claims));
+    const user = userFromClaims(claims); // deeply frozen: the cache shares it
     this.acceptedKid = kid;
     this.cache.set(token, user, claims.exp as number, claims.nbf as number | undefined);
     return user;
