@@ -821,6 +821,24 @@ describe.each(ADAPTERS)('JWT attack-case checklist, verifier and HTTP (%s)', (ad
       await httpRefuses(sendable);
     });
 
+    it('C25 (also): a character beyond latin1 whose low byte is a base64url letter is refused in every segment, even after the real token was cached', () => {
+      // U+0141 truncates to 0x41 ("A") in a latin1 or base64 decoder: a look-alike spelling of the same bytes.
+      const valid = token();
+      const service = verifier();
+      expect(accepted(valid, service).userId).toBe('user-1');
+      const [h, p, s] = segments(valid);
+      const lookAlike = (segment: string): string => {
+        const index = segment.search(/[A-Za-z0-9]/);
+        return `${segment.slice(0, index)}${String.fromCharCode(0x100 + segment.charCodeAt(index))}${segment.slice(index + 1)}`;
+      };
+      const values = [`${lookAlike(h)}.${p}.${s}`, `${h}.${lookAlike(p)}.${s}`, `${h}.${p}.${lookAlike(s)}`];
+      for (const value of values) {
+        expect(Buffer.from(value, 'latin1').toString('latin1')).toBe(valid);
+        refused(value, 'malformed_token', service);
+        refused(value, 'malformed_token');
+      }
+    });
+
     it('C26: a header or payload that is not JSON, or JSON followed by trailing garbage, is refused', async () => {
       const payloads = ['not json', `${JSON.stringify(claims())}x`, `${JSON.stringify(claims())} {}`, JSON.stringify(claims()).slice(0, -1), "{'user_id':'u'}", '{"user_id":"user-1",}'];
       const headers = ['not json', '{"alg":"RS256","typ":"JWT"}x', '{"alg":"RS256"', "{'alg':'RS256'}", '{"alg":"RS256",}'];

@@ -89,6 +89,53 @@ describe('userFromClaims', () => {
     expect(user.getOrg('constructor')).toBeUndefined();
   });
 
+  it('ignores values inherited from a polluted Object.prototype: only own claims count', () => {
+    const polluted = ['first_name', 'impersonator_user_id', 'org_id_to_org_member_info', 'legacy_org_id', 'user_permissions', 'login_method', 'provider'];
+    const proto = Object.prototype as Record<string, unknown>;
+    const values: Record<string, unknown> = {
+      first_name: 'Mallory',
+      impersonator_user_id: 'attacker',
+      org_id_to_org_member_info: { evil: orgClaim({ org_id: 'evil', user_role: 'Owner' }) },
+      legacy_org_id: 'legacy',
+      user_permissions: ['propelauth::can_delete_org'],
+      login_method: 'impersonation',
+      provider: 'Evil',
+    };
+    try {
+      for (const key of polluted) proto[key] = values[key];
+      const bare = orgClaim();
+      delete (bare as Record<string, unknown>).user_permissions;
+      const user = userFromClaims({ user_id: 'u1', email: 'a@b.c', login_method: { login_method: 'social_sso' } });
+      expect(user.firstName).toBeUndefined();
+      expect(user.isImpersonated()).toBe(false);
+      expect(user.getOrgs()).toEqual([]);
+      expect(user.loginMethod).toEqual({ loginMethod: 'unknown' });
+      const member = userFromClaims({ user_id: 'u2', org_member_info: bare }).getOrg('org-1')!;
+      expect(member.userPermissions).toEqual([]);
+      expect(member.legacyOrgId).toBeUndefined();
+    } finally {
+      for (const key of polluted) delete proto[key];
+    }
+  });
+
+  it('builds a deeply frozen User: orgs, their lists and metadata, properties and login method', () => {
+    const user = userFromClaims({
+      user_id: 'u1',
+      properties: { nested: { deep: [1] } },
+      org_id_to_org_member_info: { 'org-1': orgClaim() },
+      login_method: { login_method: 'saml_sso', provider: 'Okta', org_id: 'org-1' },
+    });
+    const org = user.getOrg('org-1')!;
+    for (const value of [user, user.orgIdToOrgMemberInfo, org, org.userPermissions, org.userInheritedRolesPlusCurrentRole, org.assignedAdditionalRoles, org.orgMetadata, (org.orgMetadata as { nested_key: object }).nested_key, user.properties, (user.properties as { nested: { deep: unknown[] } }).nested.deep, user.loginMethod]) {
+      expect(Object.isFrozen(value)).toBe(true);
+    }
+    expect(() => (org.userPermissions as string[]).push('x')).toThrow(TypeError);
+    // A user in no org, without properties: still frozen (shared empty constants).
+    const bare = userFromClaims({ user_id: 'u2' });
+    expect(Object.isFrozen(bare.orgIdToOrgMemberInfo) && Object.isFrozen(bare.properties)).toBe(true);
+    expect(Object.getPrototypeOf(bare.orgIdToOrgMemberInfo)).toBeNull();
+  });
+
   it('treats null optional claims as absent', () => {
     const user = userFromClaims({ user_id: 'u1', email: 'a@b.c', first_name: null, properties: null, org_id_to_org_member_info: null });
     expect(user.firstName).toBeUndefined();
