@@ -17,7 +17,6 @@ export interface OrgRequirements {
   permission?: PermissionRequirement;
 }
 
-
 /**
  * Checks the user against every requirement; each finds its org with its own
  * extractors, called with the request and the context. Without extractors the org
@@ -26,14 +25,8 @@ export interface OrgRequirements {
  * to `@CurrentOrg()` is the first one checked (member, then role, then permission).
  */
 export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements, context?: ExecutionContext): OrgAccessResult {
-  const checks: Array<[OrgMemberRequirement | undefined, OrgAccessRequirement]> = [
-    [requirements.member, {}],
-    [requirements.role, requirements.role?.exact ? { exactRole: requirements.role.role } : { minimumRole: requirements.role?.role }],
-    [requirements.permission, { permissions: requirements.permission?.permissions }],
-  ];
   let first: OrgMemberInfo | undefined;
-  for (const [requirement, access] of checks) {
-    if (requirement === undefined) continue;
+  for (const [requirement, access] of checksOf(requirements)) {
     const found = findOrg(request, user, requirement.extractors, context);
     if (!found.ok) return found;
     const unmet = unmetOrgRequirement(found.org, access);
@@ -41,6 +34,25 @@ export function checkOrgRequirements(request: PropelAuthRequest, user: User, req
     first ??= found.org;
   }
   return first ? { ok: true, org: first } : { ok: false, reason: 'No org requirement' };
+}
+
+type OrgCheck = readonly [OrgMemberRequirement, OrgAccessRequirement];
+
+// A route's requirements never change after boot: their checks are worked out once, not on every request.
+const compiledChecks = new WeakMap<OrgRequirements, readonly OrgCheck[]>();
+
+function checksOf(requirements: OrgRequirements): readonly OrgCheck[] {
+  let checks = compiledChecks.get(requirements);
+  if (checks === undefined) {
+    const { member, role, permission } = requirements;
+    const all: OrgCheck[] = [];
+    if (member !== undefined) all.push([member, {}]);
+    if (role !== undefined) all.push([role, role.exact ? { exactRole: role.role } : { minimumRole: role.role }]);
+    if (permission !== undefined) all.push([permission, { permissions: permission.permissions }]);
+    checks = all;
+    compiledChecks.set(requirements, checks);
+  }
+  return checks;
 }
 
 type ContextualExtractor = (request: unknown, context: ExecutionContext | undefined) => unknown;

@@ -75,7 +75,8 @@ export class User {
 
   /** The membership in that org, or undefined if the user is not a member. */
   getOrg(orgId: string): OrgMemberInfo | undefined {
-    return typeof orgId === 'string' && Object.hasOwn(this.orgIdToOrgMemberInfo, orgId) ? this.orgIdToOrgMemberInfo[orgId] : undefined;
+    // The map has no prototype (see nullPrototypeCopy), so a plain read finds own keys only.
+    return typeof orgId === 'string' ? this.orgIdToOrgMemberInfo[orgId] : undefined;
   }
 
   /**
