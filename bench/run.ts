@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchMemory } from './memory';
-import { benchRequests, type Adapter } from './requests';
+import { benchRequests, benchRoutesInOneProcess, type Adapter } from './requests';
 import { table } from './stats';
 import { benchVerification } from './verification';
 
@@ -11,7 +11,8 @@ import { benchVerification } from './verification';
  * contenders, and every verdict is a ratio measured side by side in this run.
  * Knobs: BENCH_ROUNDS (default 3), BENCH_SECONDS per request run (5),
  * BENCH_VERIFICATIONS for the memory run (1000000), BENCH_ADAPTERS (express,fastify),
- * BENCH_ONLY (verification,requests,memory: the parts to run).
+ * BENCH_SAME_ROUNDS for the same-process comparison (8, of 2 s each),
+ * BENCH_ONLY (verification,requests,same-process,memory: the parts to run).
  */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -22,15 +23,18 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
   log(`propelauth-nestjs benchmark on ${machine}`);
 
-  const only = new Set((process.env.BENCH_ONLY ?? 'verification,requests,memory').split(','));
+  const only = new Set((process.env.BENCH_ONLY ?? 'verification,requests,same-process,memory').split(','));
+  const sameRounds = Number(process.env.BENCH_SAME_ROUNDS ?? 8);
   log('1. verification, per core');
   const verification = only.has('verification') ? await benchVerification({ rounds: Math.max(rounds, 5), msPerVariant: 1000, log }) : [];
   log('2. whole requests');
   const requests = only.has('requests') ? await benchRequests({ adapters, rounds, seconds, warmupSeconds: 1, connections: 10, log }) : [];
-  log('3. memory');
+  log('3. the guard alone: every route in one server process');
+  const sameProcess = only.has('same-process') ? await benchRoutesInOneProcess({ adapters, rounds: sameRounds, seconds: 2, interleavedSeconds: 10, connections: 10, log }) : [];
+  log('4. memory');
   const memory = only.has('memory') ? await benchMemory({ verifications, distinctTokens: 10_000, log }) : undefined;
 
-  const results = { date: new Date().toISOString(), machine, rounds, seconds, verification, requests, memory };
+  const results = { date: new Date().toISOString(), machine, rounds, seconds, verification, requests, sameProcess, memory };
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
@@ -42,8 +46,14 @@ async function main(): Promise<void> {
     out(table(verification.map((v) => ({ variant: v.variant, 'ops/s': v.medianOpsPerSecond, ratio: v.ratioToRawCryptoVerify }))));
   }
   if (requests.length > 0) {
-    out(`\nRequests (10 connections, ${seconds} s per run, ${rounds} rounds; ratio to the unguarded route of the same adapter)\n`);
-    out(table(requests.map((r) => ({ adapter: r.adapter, variant: r.variant, 'req/s': r.medianRequestsPerSecond, ratio: r.ratioToUnguarded, 'server CPU µs/req': r.medianServerCpuMicrosPerRequest }))));
+    out(`\nRequests (10 connections, ${seconds} s per run, ${rounds} rounds; ratios to the unguarded route of the same adapter: requests per second, and requests per server CPU-second)\n`);
+    out(table(requests.map((r) => ({ adapter: r.adapter, variant: r.variant, 'req/s': r.medianRequestsPerSecond, 'req/s ratio': r.ratioToUnguarded, 'server CPU µs/req': r.medianServerCpuMicrosPerRequest, 'per-CPU ratio': r.cpuRatioToUnguarded }))));
+  }
+  if (sameProcess.length > 0) {
+    out(`\nThe guard alone: every route in one server process, 10 connections, ${sameRounds} rounds of 2 s per route (ratios to the unguarded route of that process)\n`);
+    out(table(sameProcess.map((r) => ({ adapter: r.adapter, variant: r.variant, 'req/s': r.medianRequestsPerSecond, 'req/s ratio': r.ratioToUnguarded, 'round ratios min-max': `${Math.min(...r.roundRatios).toFixed(2)}-${Math.max(...r.roundRatios).toFixed(2)}`, 'server CPU µs/req': r.medianServerCpuMicrosPerRequest, 'per-CPU ratio': r.cpuRatioToUnguarded }))));
+    out(`\nThe same routes interleaved request by request over one connection for 10 s: median time inside the server, what the guard adds, and the capacity that leaves (C / (C + added), C = the unguarded route's CPU per request above)\n`);
+    out(table(sameProcess.map((r) => ({ adapter: r.adapter, variant: r.variant, 'µs in server': r.interleavedMedianMicros, 'added µs': r.addedMicros, 'capacity ratio': r.interleavedRatio }))));
   }
   if (memory) {
     out(`\nMemory: ${memory.verifications} verifications of ${memory.distinctTokens} distinct tokens through a ${memory.tokenCacheSize}-entry cache`);

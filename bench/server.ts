@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PropelAuthModule, RequireOrgRole, RequireUserGuard } from 'propelauth-nestjs';
 import { ISSUER } from './fixtures';
@@ -76,6 +77,34 @@ class PassportController {
   }
 }
 
+/** Every route but passport's in one app, for the same-process comparison: /<variant>/:orgId ('+' spelt -and-). */
+@Controller()
+class AllRoutesController {
+  @Get('unguarded/:orgId')
+  unguarded() {
+    return { hello: 'world' };
+  }
+
+  @Get('noop-guard/:orgId')
+  @UseGuards(NoopGuard)
+  noop() {
+    return { hello: 'world' };
+  }
+
+  @Get('require-user/:orgId')
+  @UseGuards(RequireUserGuard)
+  requireUser() {
+    return { hello: 'world' };
+  }
+
+  @Get('require-user-and-org-role/:orgId')
+  @UseGuards(RequireUserGuard)
+  @RequireOrgRole('Admin')
+  orgRole() {
+    return { hello: 'world' };
+  }
+}
+
 function moduleFor(name: string): DynamicModule {
   const propelAuth = PropelAuthModule.forRoot({ authUrl: ISSUER, apiKey: 'bench', manualTokenVerificationMetadata: { verifierKey: publicKeyPem, issuer: ISSUER } });
   switch (name) {
@@ -87,6 +116,8 @@ function moduleFor(name: string): DynamicModule {
       return { module: BenchModule, imports: [propelAuth], controllers: [RequireUserController] };
     case 'require-user+org-role':
       return { module: BenchModule, imports: [propelAuth], controllers: [OrgRoleController] };
+    case 'all-routes':
+      return { module: BenchModule, imports: [propelAuth], controllers: [AllRoutesController] };
     case 'passport-jwt':
       return { module: BenchModule, imports: [PassportModule], controllers: [PassportController], providers: [JwtStrategy] };
     default:
@@ -97,16 +128,49 @@ function moduleFor(name: string): DynamicModule {
 @Module({})
 class BenchModule {}
 
+/**
+ * Per-route time inside the server, from the 'request' event (before the
+ * framework sees it) to the response's 'finish', in nanoseconds. Meaningful with
+ * one connection, when no other request runs in between.
+ */
+const timings = new Map<string, number[]>();
+
+function timeRequests(server: Server): void {
+  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    const start = process.hrtime.bigint();
+    response.once('finish', () => {
+      const route = (request.url ?? '').split('/')[1] ?? '';
+      let list = timings.get(route);
+      if (list === undefined) timings.set(route, (list = []));
+      list.push(Number(process.hrtime.bigint() - start));
+    });
+  });
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)];
+}
+
 async function main(): Promise<void> {
   const module = moduleFor(variant);
   const app = adapter === 'fastify' ? await NestFactory.create(module, new FastifyAdapter(), { logger: false }) : await NestFactory.create(module, { logger: false });
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const server = app.getHttpServer() as Server;
+  if (variant === 'all-routes') timeRequests(server);
+  const { port } = server.address() as AddressInfo;
   process.send!({ port });
-  process.on('message', (message: { cpu?: boolean }) => {
+  process.on('message', (message: { cpu?: boolean; timings?: 'reset' | 'get' }) => {
     if (message.cpu) {
       const usage = process.cpuUsage();
       process.send!({ cpuMicros: usage.user + usage.system });
+    }
+    if (message.timings === 'reset') {
+      timings.clear();
+      process.send!({ reset: true });
+    }
+    if (message.timings === 'get') {
+      process.send!({ timings: Object.fromEntries([...timings].map(([route, list]) => [route, { count: list.length, medianMicros: medianOf(list) / 1000 }])) });
     }
   });
 }
