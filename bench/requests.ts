@@ -18,6 +18,8 @@ export interface RequestResult {
   medianServerCpuMicrosPerRequest: number;
   /** Requests served per server CPU-second, relative to the unguarded route (median of per-round ratios). */
   cpuRatioToUnguarded: number;
+  /** The per-round ratios (requests per second), for the spread. */
+  roundRatios: number[];
 }
 
 interface Server {
@@ -26,6 +28,43 @@ interface Server {
 }
 
 const helloUrl = (server: Server) => `${server.origin}/hello/${ORG_ID}`;
+
+interface Run {
+  requestsPerSecond: number;
+  cpuMicrosPerRequest: number;
+}
+
+/** Per-variant samples over rounds; each round's ratios are taken against that round's unguarded run. */
+class RoundSeries {
+  private readonly rps = new Map<string, number[]>();
+  private readonly ratios = new Map<string, number[]>();
+  private readonly cpu = new Map<string, number[]>();
+  private readonly cpuRatios = new Map<string, number[]>();
+
+  constructor(variants: readonly string[]) {
+    for (const series of [this.rps, this.ratios, this.cpu, this.cpuRatios]) for (const variant of variants) series.set(variant, []);
+  }
+
+  addRound(measured: Map<string, Run>): void {
+    const base = measured.get('unguarded')!;
+    for (const [variant, run] of measured) {
+      this.rps.get(variant)!.push(run.requestsPerSecond);
+      this.ratios.get(variant)!.push(run.requestsPerSecond / base.requestsPerSecond);
+      this.cpu.get(variant)!.push(run.cpuMicrosPerRequest);
+      this.cpuRatios.get(variant)!.push(base.cpuMicrosPerRequest / run.cpuMicrosPerRequest);
+    }
+  }
+
+  summary(variant: string) {
+    return {
+      medianRequestsPerSecond: Math.round(median(this.rps.get(variant)!)),
+      ratioToUnguarded: median(this.ratios.get(variant)!),
+      medianServerCpuMicrosPerRequest: Math.round(median(this.cpu.get(variant)!)),
+      cpuRatioToUnguarded: median(this.cpuRatios.get(variant)!),
+      roundRatios: this.ratios.get(variant)!.map((ratio) => Math.round(ratio * 1000) / 1000),
+    };
+  }
+}
 
 /**
  * Whole requests on a minimal Nest app, each variant in its own server process
@@ -51,43 +90,23 @@ export async function benchRequests(options: {
   const pinned = pinSelf('1');
   try {
     for (const adapter of options.adapters) {
-      const rps = new Map<string, number[]>(REQUEST_VARIANTS.map((v) => [v, []]));
-      const ratios = new Map<string, number[]>(REQUEST_VARIANTS.map((v) => [v, []]));
-      const cpu = new Map<string, number[]>(REQUEST_VARIANTS.map((v) => [v, []]));
-      const cpuRatios = new Map<string, number[]>(REQUEST_VARIANTS.map((v) => [v, []]));
+      const series = new RoundSeries(REQUEST_VARIANTS);
       for (let round = 0; round < options.rounds; round++) {
-        const measured = new Map<string, number>();
-        const cpuPerRequest = new Map<string, number>();
+        const measured = new Map<string, Run>();
         for (const variant of orderFor(round, [...REQUEST_VARIANTS])) {
           const server = await startServer(adapter, variant, keys);
           try {
             await checkServer(helloUrl(server), variant, tokens[0]);
             await load(helloUrl(server), tokens, options.connections, options.warmupSeconds);
-            const run = await measure(server, helloUrl(server), tokens, options.connections, options.seconds, `${adapter}/${variant}`);
-            measured.set(variant, run.requestsPerSecond);
-            cpuPerRequest.set(variant, run.cpuMicrosPerRequest);
+            measured.set(variant, await measure(server, helloUrl(server), tokens, options.connections, options.seconds, `${adapter}/${variant}`));
           } finally {
             server.child.kill();
           }
         }
-        for (const [variant, value] of measured) {
-          rps.get(variant)!.push(value);
-          ratios.get(variant)!.push(value / measured.get('unguarded')!);
-          cpu.get(variant)!.push(cpuPerRequest.get(variant)!);
-          cpuRatios.get(variant)!.push(cpuPerRequest.get('unguarded')! / cpuPerRequest.get(variant)!);
-        }
+        series.addRound(measured);
         options.log(`  ${adapter} requests round ${round + 1}/${options.rounds} done`);
       }
-      for (const variant of REQUEST_VARIANTS) {
-        results.push({
-          adapter,
-          variant,
-          medianRequestsPerSecond: Math.round(median(rps.get(variant)!)),
-          ratioToUnguarded: median(ratios.get(variant)!),
-          medianServerCpuMicrosPerRequest: Math.round(median(cpu.get(variant)!)),
-          cpuRatioToUnguarded: median(cpuRatios.get(variant)!),
-        });
-      }
+      for (const variant of REQUEST_VARIANTS) results.push({ adapter, variant, ...series.summary(variant) });
     }
   } finally {
     if (pinned) pinSelf('0-1');
@@ -118,15 +137,7 @@ function startServer(adapter: Adapter, variant: string, keys: BenchKeys): Promis
 
 export const SAME_PROCESS_VARIANTS = ['unguarded', 'noop-guard', 'require-user', 'require-user+org-role'] as const;
 
-export interface SameProcessResult {
-  adapter: Adapter;
-  variant: string;
-  medianRequestsPerSecond: number;
-  ratioToUnguarded: number;
-  medianServerCpuMicrosPerRequest: number;
-  cpuRatioToUnguarded: number;
-  /** The per-round ratios (requests per second), for the spread. */
-  roundRatios: number[];
+export interface SameProcessResult extends RequestResult {
   /** Median time inside the server per request, requests of every route interleaved one by one over one connection. */
   interleavedMedianMicros: number;
   /** `interleavedMedianMicros` minus the unguarded route's: what the route's guard adds to a request. */
@@ -160,10 +171,7 @@ export async function benchRoutesInOneProcess(options: {
     for (const adapter of options.adapters) {
       const server = await startServer(adapter, 'all-routes', keys);
       const urlOf = (variant: string) => `${server.origin}/${variant.replace('+', '-and-')}/${ORG_ID}`;
-      const rps = new Map<string, number[]>(SAME_PROCESS_VARIANTS.map((v) => [v, []]));
-      const ratios = new Map<string, number[]>(SAME_PROCESS_VARIANTS.map((v) => [v, []]));
-      const cpu = new Map<string, number[]>(SAME_PROCESS_VARIANTS.map((v) => [v, []]));
-      const cpuRatios = new Map<string, number[]>(SAME_PROCESS_VARIANTS.map((v) => [v, []]));
+      const series = new RoundSeries(SAME_PROCESS_VARIANTS);
       let timings: Record<string, { count: number; medianMicros: number }> = {};
       try {
         for (const variant of SAME_PROCESS_VARIANTS) {
@@ -171,17 +179,11 @@ export async function benchRoutesInOneProcess(options: {
           await load(urlOf(variant), tokens, options.connections, 1);
         }
         for (let round = 0; round < options.rounds; round++) {
-          const measured = new Map<string, { requestsPerSecond: number; cpuMicrosPerRequest: number }>();
+          const measured = new Map<string, Run>();
           for (const variant of orderFor(round, [...SAME_PROCESS_VARIANTS])) {
             measured.set(variant, await measure(server, urlOf(variant), tokens, options.connections, options.seconds, `${adapter}/${variant}`));
           }
-          const base = measured.get('unguarded')!;
-          for (const [variant, run] of measured) {
-            rps.get(variant)!.push(run.requestsPerSecond);
-            ratios.get(variant)!.push(run.requestsPerSecond / base.requestsPerSecond);
-            cpu.get(variant)!.push(run.cpuMicrosPerRequest);
-            cpuRatios.get(variant)!.push(base.cpuMicrosPerRequest / run.cpuMicrosPerRequest);
-          }
+          series.addRound(measured);
         }
         options.log(`  ${adapter}: ${options.rounds} same-process rounds done`);
         // Then every route at once, one request after another over one connection, so
@@ -198,17 +200,13 @@ export async function benchRoutesInOneProcess(options: {
         server.child.kill();
       }
       const timingOf = (variant: string) => timings[variant.replace('+', '-and-')]?.medianMicros ?? Number.NaN;
-      const unguardedCpu = median(cpu.get('unguarded')!);
+      const unguardedCpu = series.summary('unguarded').medianServerCpuMicrosPerRequest;
       for (const variant of SAME_PROCESS_VARIANTS) {
         const added = timingOf(variant) - timingOf('unguarded');
         results.push({
           adapter,
           variant,
-          medianRequestsPerSecond: Math.round(median(rps.get(variant)!)),
-          ratioToUnguarded: median(ratios.get(variant)!),
-          medianServerCpuMicrosPerRequest: Math.round(median(cpu.get(variant)!)),
-          cpuRatioToUnguarded: median(cpuRatios.get(variant)!),
-          roundRatios: ratios.get(variant)!.map((ratio) => Math.round(ratio * 1000) / 1000),
+          ...series.summary(variant),
           interleavedMedianMicros: Math.round(timingOf(variant) * 10) / 10,
           addedMicros: Math.round(added * 10) / 10,
           interleavedRatio: unguardedCpu / (unguardedCpu + added),
@@ -222,7 +220,7 @@ export async function benchRoutesInOneProcess(options: {
 }
 
 /** One measured load: requests per second, and the server's CPU time per request. */
-async function measure(server: Server, url: string, tokens: string[], connections: number, seconds: number, label: string) {
+async function measure(server: Server, url: string, tokens: string[], connections: number, seconds: number, label: string): Promise<Run> {
   const cpuBefore = await serverCpu(server);
   const result = await load(url, tokens, connections, seconds);
   const cpuAfter = await serverCpu(server);
