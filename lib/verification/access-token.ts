@@ -35,8 +35,8 @@ const BASE64URL_TEXT = /^[A-Za-z0-9_-]*$/;
 /**
  * Verifies a compact RS256 JWT and returns its payload.
  *
- * Order matters: cheap shape checks first (size, charset, three unpadded
- * segments), then the header, then the signature, and only a correctly signed
+ * Order matters: cheap shape checks first (size, three segments, each canonical
+ * base64url), then the header, then the signature, and only a correctly signed
  * payload is parsed and its claims checked.
  */
 export function verifyAccessTokenClaims(token: unknown, check: AccessTokenCheck): Record<string, unknown> {
