@@ -25,7 +25,7 @@ import { PropelAuthEmulator } from '../../lib/testing';
 import { IAT_FUTURE_ALLOWANCE_SECONDS, MAX_TOKEN_LENGTH } from '../../lib/verification/access-token';
 import { ADAPTERS, startApp, type RunningApp } from '../support/apps';
 import { bearer, get, type HttpResult } from '../support/http';
-import { b64url, nowSeconds, rsaKeyPair, signHs256WithPublicKey, signRaw } from '../support/tokens';
+import { b64url, nowSeconds, rejection, rsaKeyPair, signHs256WithPublicKey, signRaw } from '../support/tokens';
 
 // The attack-case checklist of shared/reference/jwt-perf-security.md §5, groups A–E: one named
 // test per case (so a removed protection fails by number), which is why this file is long.
@@ -185,16 +185,6 @@ function verifier(extra: { clockToleranceSeconds?: number; issuer?: string; veri
       tokenCacheSize: extra.tokenCacheSize,
     }),
   );
-}
-
-function rejection(fn: () => unknown): TokenVerificationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TokenVerificationError);
-    return error as TokenVerificationError;
-  }
-  throw new Error('expected the token to be refused');
 }
 
 /** The verifier refuses the raw token with exactly this reason, a 401, and a message without the token. */

@@ -1,4 +1,6 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { expect } from 'vitest';
+import { TokenVerificationError } from '../../lib/errors';
 
 export const b64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
 
@@ -37,3 +39,14 @@ export function decodePart(token: string, index: 0 | 1): Record<string, unknown>
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** The TokenVerificationError that `fn` throws; fails the test if it throws something else or nothing. */
+export function rejection(fn: () => unknown): TokenVerificationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TokenVerificationError);
+    return error as TokenVerificationError;
+  }
+  throw new Error('expected the token to be refused');
+}

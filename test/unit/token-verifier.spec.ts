@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PropelAuthNotReadyError, TokenVerificationError, TokenVerifierService, type TokenErrorReason } from '../../lib';
+import { PropelAuthNotReadyError, TokenVerifierService, type TokenErrorReason } from '../../lib';
 import { resolvePropelAuthOptions } from '../../lib/module/propelauth-options';
 import { MAX_TOKEN_LENGTH } from '../../lib/verification/access-token';
-import { decodePart, nowSeconds, rsaKeyPair, signHs256WithPublicKey, signRaw } from '../support/tokens';
+import { decodePart, nowSeconds, rejection, rsaKeyPair, signHs256WithPublicKey, signRaw } from '../support/tokens';
 
 const ISSUER = 'https://auth.example.com';
 const signer = rsaKeyPair();
@@ -32,15 +32,6 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
 }
 const token = (overrides?: Record<string, unknown>, header: Record<string, unknown> = HEADER) => signRaw(header, claims(overrides), signer.privateKey);
 
-function rejection(fn: () => unknown): TokenVerificationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TokenVerificationError);
-    return error as TokenVerificationError;
-  }
-  throw new Error('expected the token to be refused');
-}
 function expectRefused(value: string, reason: TokenErrorReason, service = verifier()): void {
   const error = rejection(() => service.verifyAccessToken(value));
   expect(error.reason).toBe(reason);
