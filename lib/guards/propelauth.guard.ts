@@ -258,8 +258,9 @@ export abstract class PropelAuthGuard implements CanActivate {
     try {
       return { user: this.verifier.verifyAccessToken(token) };
     } catch (error) {
-      if (!this.verifier.mayBeRotated(error, token)) return this.failure(error);
-      const pending = this.verifier.verifyAccessTokenAsync(token).then(
+      const retry = this.verifier.verifyAfterKeyRefresh(error, token);
+      if (retry === undefined) return this.failure(error);
+      const pending = retry.then(
         (user): RequestAuthState => ({ user }),
         (retryError: unknown) => this.failure(retryError),
       );

@@ -37,7 +37,9 @@ export function unmetOrgRequirement(org: OrgMemberInfo, requirement: OrgAccessRe
   const { minimumRole, exactRole, permission, permissions } = requirement;
   if (minimumRole !== undefined && !org.userIsAtLeastRole(minimumRole)) return `User's role in the org is not at least ${minimumRole}`;
   if (exactRole !== undefined && !org.userIsRole(exactRole)) return `User's role in the org is not ${exactRole}`;
-  const needed = [...(permission !== undefined ? [permission] : []), ...(permissions ?? [])];
+  // Lists are built only when a permission is required: member and role checks run on every request.
+  if (permission === undefined && permissions === undefined) return undefined;
+  const needed = permission === undefined ? permissions! : [permission, ...(permissions ?? [])];
   if (!org.userHasAllPermissions(needed)) return `User lacks a required permission in the org (${needed.join(', ')})`;
   return undefined;
 }

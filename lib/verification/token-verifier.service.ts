@@ -80,12 +80,8 @@ export class TokenVerifierService implements OnModuleInit {
    */
   refreshKeys(): Promise<boolean> {
     if (this.refreshing) return this.refreshing;
-    const canReload = this.options.jwksUri !== undefined || this.options.manualVerifierKey === undefined;
-    const now = Date.now();
-    if (!canReload || this.keys === undefined || now - this.lastRefreshAt < this.options.keyRefreshIntervalSeconds * 1000) {
-      return Promise.resolve(false);
-    }
-    this.lastRefreshAt = now;
+    if (!this.canRefreshKeys()) return Promise.resolve(false);
+    this.lastRefreshAt = Date.now();
     this.refreshing = loadVerifierKeys(this.options, this.logger, 1)
       .then(
         (keys) => {
@@ -103,6 +99,13 @@ export class TokenVerifierService implements OnModuleInit {
         this.refreshing = undefined;
       });
     return this.refreshing;
+  }
+
+  /** True when a reload is under way or may start now: the keys come from PropelAuth and the last reload is old enough. */
+  private canRefreshKeys(): boolean {
+    if (this.refreshing) return true;
+    const canReload = this.options.jwksUri !== undefined || this.options.manualVerifierKey === undefined;
+    return canReload && this.keys !== undefined && Date.now() - this.lastRefreshAt >= this.options.keyRefreshIntervalSeconds * 1000;
   }
 
   /** True once tokens can be verified. */
@@ -142,9 +145,29 @@ export class TokenVerifierService implements OnModuleInit {
     try {
       return this.verifyAccessToken(token);
     } catch (error) {
-      if (!this.mayBeRotated(error, token) || !(await this.refreshKeys())) throw error;
-      return this.verifyAccessToken(token);
+      const retry = this.verifyAfterKeyRefresh(error, token);
+      if (retry === undefined) throw error;
+      return retry;
     }
+  }
+
+  /**
+   * After `verifyAccessToken` refused `token` with `error`: when the refusal may only
+   * mean a key rotation and a reload is under way or allowed now, the verification
+   * after that reload (rejecting with `error` when the keys did not change); else
+   * undefined, at once. A refused token is never verified twice before the reload,
+   * and while reloads are rate-limited a forged `kid` costs no more than any forgery.
+   *
+   * @example
+   * try { return verifier.verifyAccessToken(token); }
+   * catch (error) { const retry = verifier.verifyAfterKeyRefresh(error, token); if (!retry) throw error; return retry; }
+   */
+  verifyAfterKeyRefresh(error: unknown, token: string): Promise<User> | undefined {
+    if (!this.mayBeRotated(error, token) || !this.canRefreshKeys()) return undefined;
+    return this.refreshKeys().then((changed) => {
+      if (!changed) throw error;
+      return this.verifyAccessToken(token);
+    });
   }
 
   /** True when a refusal may only mean that PropelAuth now signs with a key not loaded yet. */

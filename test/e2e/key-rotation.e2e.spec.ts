@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import {
   CurrentUser,
@@ -76,6 +76,28 @@ describe('key rotation on the PEM path (verification metadata)', () => {
     expect(emulator.requestsTo(METADATA)).toHaveLength(2);
   });
 
+  it('a forged kid is verified once: the retry waits for the reload, and while reloads are rate-limited none is offered', async () => {
+    const verifier = await verifierWith();
+    verifier.verifyAccessToken(emulator.mintAccessToken());
+    const verifications = vi.spyOn(verifier, 'verifyAccessToken');
+    // A reload is allowed: one verification before it, none repeated; the keys did not change, so the first refusal stands.
+    expect(await reasonOf(() => verifier.verifyAccessTokenAsync(forged('evil-1')))).toBe('invalid_signature');
+    expect(verifications).toHaveBeenCalledTimes(1);
+    expect(emulator.requestsTo(METADATA)).toHaveLength(2);
+    // Rate-limited now: refused at once, no promise of a retry.
+    const token = forged('evil-2');
+    const error = (() => {
+      try {
+        verifier.verifyAccessToken(token);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(verifier.mayBeRotated(error, token)).toBe(true);
+    expect(verifier.verifyAfterKeyRefresh(error, token)).toBeUndefined();
+    expect(emulator.requestsTo(METADATA)).toHaveLength(2);
+  });
+
   it('never reloads for a bad signature under the kid already accepted, nor with manual metadata', async () => {
     const verifier = await verifierWith();
     const token = emulator.mintAccessToken();
@@ -146,8 +168,11 @@ describe.each(ADAPTERS)('key rotation through the guards over HTTP (%s)', (adapt
     const after = emulator.mintAccessToken({ userId: 'after' });
     expect((await get(`${running.url}/rotated`, bearer(after))).json).toEqual({ userId: 'after' });
     expect(emulator.requestsTo(METADATA)).toHaveLength(2);
+    // A forged kid, with reloads rate-limited: refused after one verification, by both stacked guards together.
+    const verifications = vi.spyOn(running.app.get(TokenVerifierService), 'verifyAccessToken');
     const refused = await get(`${running.url}/rotated`, bearer(forged('evil')));
     expect(refused.status).toBe(401);
+    expect(verifications).toHaveBeenCalledTimes(1);
     expect(emulator.requestsTo(METADATA)).toHaveLength(2);
   });
 });
