@@ -11,10 +11,28 @@ import type { ExecutionContext } from '@nestjs/common';
 import { getDefaultOrgId, type PropelAuthRequest } from './request-auth';
 
 /** The org decorators in force on one route; each kind: the handler's wins over the controller's. */
-export interface OrgRequirements {
+export interface OrgDecorators {
   member?: OrgMemberRequirement;
   role?: OrgRoleRequirement;
   permission?: PermissionRequirement;
+}
+
+/** One decorator as a check: where to find the org, and what the user must have there. */
+export type OrgCheck = readonly [OrgMemberRequirement, OrgAccessRequirement];
+
+/** A route's org checks, in order (member, then role, then permission); never empty. */
+export type OrgRequirements = readonly OrgCheck[];
+
+/**
+ * The checks a route's org decorators add up to, or undefined when it has none.
+ * Worked out once per route (RouteMetadataReader caches the result), not per request.
+ */
+export function orgRequirementsOf({ member, role, permission }: OrgDecorators): OrgRequirements | undefined {
+  const checks: OrgCheck[] = [];
+  if (member !== undefined) checks.push([member, {}]);
+  if (role !== undefined) checks.push([role, role.exact ? { exactRole: role.role } : { minimumRole: role.role }]);
+  if (permission !== undefined) checks.push([permission, { permissions: permission.permissions }]);
+  return checks.length > 0 ? checks : undefined;
 }
 
 /**
@@ -22,11 +40,11 @@ export interface OrgRequirements {
  * extractors, called with the request and the context. Without extractors the org
  * id is the route parameter `orgId` (HTTP), the resolver argument `orgId`
  * (GraphQL) or the `orgId` of the message data (WebSockets, RPC). The org handed
- * to `@CurrentOrg()` is the first one checked (member, then role, then permission).
+ * to `@CurrentOrg()` is the first one checked.
  */
 export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements, context?: ExecutionContext): OrgAccessResult {
   let first: OrgMemberInfo | undefined;
-  for (const [requirement, access] of checksOf(requirements)) {
+  for (const [requirement, access] of requirements) {
     const found = findOrg(request, user, requirement.extractors, context);
     if (!found.ok) return found;
     const unmet = unmetOrgRequirement(found.org, access);
@@ -34,25 +52,6 @@ export function checkOrgRequirements(request: PropelAuthRequest, user: User, req
     first ??= found.org;
   }
   return first ? { ok: true, org: first } : { ok: false, reason: 'No org requirement' };
-}
-
-type OrgCheck = readonly [OrgMemberRequirement, OrgAccessRequirement];
-
-// A route's requirements never change after boot: their checks are worked out once, not on every request.
-const compiledChecks = new WeakMap<OrgRequirements, readonly OrgCheck[]>();
-
-function checksOf(requirements: OrgRequirements): readonly OrgCheck[] {
-  let checks = compiledChecks.get(requirements);
-  if (checks === undefined) {
-    const { member, role, permission } = requirements;
-    const all: OrgCheck[] = [];
-    if (member !== undefined) all.push([member, {}]);
-    if (role !== undefined) all.push([role, role.exact ? { exactRole: role.role } : { minimumRole: role.role }]);
-    if (permission !== undefined) all.push([permission, { permissions: permission.permissions }]);
-    checks = all;
-    compiledChecks.set(requirements, checks);
-  }
-  return checks;
 }
 
 type ContextualExtractor = (request: unknown, context: ExecutionContext | undefined) => unknown;

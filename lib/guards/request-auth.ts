@@ -43,11 +43,6 @@ export function setRequestAuthState(request: object, state: RequestAuthState): v
   (request as { [AUTH_STATE]?: RequestAuthState })[AUTH_STATE] = state;
 }
 
-/** The HTTP request of a context, or undefined for contexts the library does not handle. */
-export function getHttpRequest(context: ExecutionContext): PropelAuthRequest | undefined {
-  return context.getType<string>() === 'http' ? context.switchToHttp().getRequest<PropelAuthRequest>() : undefined;
-}
-
 // ---------------------------------------------------------------------------
 // Other transports
 // ---------------------------------------------------------------------------

@@ -8,13 +8,13 @@ import {
   REQUIRE_ORG_ROLE_METADATA,
   REQUIRE_PERMISSION_METADATA,
 } from '../propelauth.constants';
-import type { OrgRequirements } from './org-requirements';
+import { orgRequirementsOf, type OrgRequirements } from './org-requirements';
 
 /** What the PropelAuth decorators say about one route. */
 export interface RouteAuthMetadata {
   isPublic: boolean;
   optionalUser: boolean;
-  /** Undefined when the route has no org decorator. */
+  /** The org decorators as checks, worked out once; undefined when the route has none. */
   requirements: OrgRequirements | undefined;
 }
 
@@ -46,15 +46,14 @@ export class RouteMetadataReader {
 
   private reflect(targets: [object, object]): RouteAuthMetadata {
     const get = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets as never);
-    const found: OrgRequirements = {
-      member: get<OrgMemberRequirement>(REQUIRE_ORG_MEMBER_METADATA),
-      role: get<OrgRoleRequirement>(REQUIRE_ORG_ROLE_METADATA),
-      permission: get<PermissionRequirement>(REQUIRE_PERMISSION_METADATA),
-    };
     return {
       isPublic: get<boolean>(PUBLIC_ROUTE_METADATA) === true,
       optionalUser: get<boolean>(OPTIONAL_USER_METADATA) === true,
-      requirements: found.member || found.role || found.permission ? found : undefined,
+      requirements: orgRequirementsOf({
+        member: get<OrgMemberRequirement>(REQUIRE_ORG_MEMBER_METADATA),
+        role: get<OrgRoleRequirement>(REQUIRE_ORG_ROLE_METADATA),
+        permission: get<PermissionRequirement>(REQUIRE_PERMISSION_METADATA),
+      }),
     };
   }
 }

@@ -62,10 +62,6 @@ export class VerifiedTokenCache {
   clear(): void {
     this.entries.clear();
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 function keyOf(token: string): string {
