@@ -281,7 +281,7 @@ export abstract class PropelAuthGuard implements CanActivate {
     if (memo !== undefined && memo.token === token && Date.now() / 1000 < memo.expiresAt) return memo.state;
     const remember = (state: RequestAuthState, error?: unknown): RequestAuthState => {
       // Verified again once expired: a WebSocket connection outlives its token.
-      const expiresAt = state.user !== undefined ? (tokenExpiry(token) ?? 0) : isLastingFailure(error) ? Number.POSITIVE_INFINITY : 0;
+      const expiresAt = state.user !== undefined ? (this.verifier.expiryOf(token) ?? 0) : isLastingFailure(error) ? Number.POSITIVE_INFINITY : 0;
       if (graphql && state.user !== undefined) request.user = state.user;
       if (target !== undefined && expiresAt > 0) setTokenMemo(target, { token, state, expiresAt });
       return state;
@@ -376,16 +376,6 @@ const LASTING_FAILURES: ReadonlySet<string> = new Set(['malformed_token', 'token
 
 function isLastingFailure(error: unknown): boolean {
   return error instanceof TokenVerificationError && LASTING_FAILURES.has(error.reason);
-}
-
-/** The `exp` of a token that has just been verified (the verifier requires it), read from its payload. */
-function tokenExpiry(token: string): number | undefined {
-  try {
-    const exp = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

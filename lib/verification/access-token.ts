@@ -123,6 +123,20 @@ export function tokenKeyId(token: unknown): string | undefined {
   }
 }
 
+/** The `exp` of a token's payload, or undefined (never throws; the signature is not checked: for tokens already verified). */
+export function tokenExpiry(token: unknown): number | undefined {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
+  const firstDot = token.indexOf('.');
+  const secondDot = token.indexOf('.', firstDot + 1);
+  if (firstDot < 0 || secondDot < 0) return undefined;
+  try {
+    const exp = decodeJsonObject(Buffer.from(token.slice(firstDot + 1, secondDot), 'base64url'), 'payload').exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The exact signature check the verifier uses: RSASSA-PKCS1-v1_5 with SHA-256.
  * A string signing input is hashed as latin1 (the verifier only passes ASCII).

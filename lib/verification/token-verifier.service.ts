@@ -7,7 +7,7 @@ import { userFromClaims } from '../models/user-from-claims';
 import type { User } from '../models/user';
 import type { ResolvedPropelAuthOptions } from '../module/propelauth-options';
 import { PROPELAUTH_LOGGER_CONTEXT, PROPELAUTH_RESOLVED_OPTIONS } from '../propelauth.constants';
-import { tokenKeyId, verifyAccessTokenClaims } from './access-token';
+import { tokenExpiry, tokenKeyId, verifyAccessTokenClaims } from './access-token';
 import { keysFromPem, loadVerifierKeys, sameKeys, selectKey, type VerifierKeys } from './verifier-keys';
 import { VerifiedTokenCache } from './verified-token.cache';
 import { parseBearerHeader } from './authorization-header';
@@ -168,6 +168,15 @@ export class TokenVerifierService implements OnModuleInit {
       if (!changed) throw error;
       return this.verifyAccessToken(token);
     });
+  }
+
+  /**
+   * The `exp` (seconds since the epoch) of a token this service has verified: from
+   * the cache, without decoding it again; read from its payload when the cache is
+   * off or has evicted it. Undefined when the token has none. It does not verify.
+   */
+  expiryOf(token: string): number | undefined {
+    return this.cache.expiryOf(token) ?? tokenExpiry(token);
   }
 
   /** True when a refusal may only mean that PropelAuth now signs with a key not loaded yet. */

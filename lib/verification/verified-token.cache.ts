@@ -49,6 +49,12 @@ export class VerifiedTokenCache {
     return entry.user;
   }
 
+  /** The `exp` of a cached token, or undefined when it is not cached. */
+  expiryOf(token: string): number | undefined {
+    const entry = this.entries.get(keyOf(token));
+    return entry !== undefined && entry.token === token ? entry.exp : undefined;
+  }
+
   set(token: string, user: User, exp: number, nbf: number | undefined): void {
     if (this.maxEntries <= 0) return;
     const key = keyOf(token);

@@ -259,6 +259,33 @@ describe('TokenVerifierService.verifyAccessToken', () => {
   });
 });
 
+describe('TokenVerifierService.expiryOf', () => {
+  it('gives the exp of a verified token from the cache, without decoding the payload again', () => {
+    const service = verifier();
+    const exp = nowSeconds() + 1234;
+    const value = token({ exp });
+    service.verifyAccessToken(value);
+    const decode = vi.spyOn(Buffer, 'from');
+    try {
+      expect(service.expiryOf(value)).toBe(exp);
+      expect(decode).not.toHaveBeenCalled();
+    } finally {
+      decode.mockRestore();
+    }
+  });
+
+  it('reads the payload when the cache is off, and gives undefined for what is not a token with an exp', () => {
+    const service = new TokenVerifierService(
+      resolvePropelAuthOptions({ authUrl: ISSUER, apiKey: 'test-api-key', manualTokenVerificationMetadata: { verifierKey: signer.publicKeyPem, issuer: ISSUER }, tokenCacheSize: 0 }),
+    );
+    const exp = nowSeconds() + 99;
+    const value = token({ exp });
+    service.verifyAccessToken(value);
+    expect(service.expiryOf(value)).toBe(exp);
+    for (const junk of ['', 'a.b', 'not-a-token', `${value.split('.')[0]}.!!!.x`, token({ exp: 'soon' })]) expect(service.expiryOf(junk)).toBeUndefined();
+  });
+});
+
 describe('TokenVerifierService.verifyAuthorizationHeader', () => {
   const valid = token();
 
