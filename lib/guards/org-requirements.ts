@@ -4,7 +4,7 @@ import type {
   OrgRoleRequirement,
   PermissionRequirement,
 } from '../decorators/org-requirement.decorator';
-import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement, type OrgAccessResult } from '../models/org-access';
+import { checkOrgAccess, type OrgAccessRequirement, type OrgAccessResult } from '../models/org-access';
 import type { OrgMemberInfo } from '../models/org-member-info';
 import type { User } from '../models/user';
 import type { ExecutionContext } from '@nestjs/common';
@@ -45,18 +45,22 @@ export function orgRequirementsOf({ member, role, permission }: OrgDecorators): 
 export function checkOrgRequirements(request: PropelAuthRequest, user: User, requirements: OrgRequirements, context?: ExecutionContext): OrgAccessResult {
   let first: OrgMemberInfo | undefined;
   for (const [requirement, access] of requirements) {
-    const found = findOrg(request, user, requirement.extractors, context);
-    if (!found.ok) return found;
-    const unmet = unmetOrgRequirement(found.org, access);
-    if (unmet !== undefined) return { ok: false, reason: unmet };
-    first ??= found.org;
+    const result = checkOrg(request, user, requirement.extractors, access, context);
+    if (!result.ok) return result;
+    first ??= result.org;
   }
   return first ? { ok: true, org: first } : { ok: false, reason: 'No org requirement' };
 }
 
 type ContextualExtractor = (request: unknown, context: ExecutionContext | undefined) => unknown;
 
-function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirementOptions, context: ExecutionContext | undefined): OrgAccessResult {
+function checkOrg(
+  request: PropelAuthRequest,
+  user: User,
+  extractors: OrgRequirementOptions,
+  access: OrgAccessRequirement,
+  context: ExecutionContext | undefined,
+): OrgAccessResult {
   let orgId: unknown;
   let orgName: unknown;
   try {
@@ -69,5 +73,5 @@ function findOrg(request: PropelAuthRequest, user: User, extractors: OrgRequirem
   } catch {
     return { ok: false, reason: 'The org id or name extractor threw' };
   }
-  return findUserOrg(user, orgId, orgName);
+  return checkOrgAccess(user, orgId, orgName, access);
 }

@@ -43,3 +43,11 @@ export function unmetOrgRequirement(org: OrgMemberInfo, requirement: OrgAccessRe
   if (!org.userHasAllPermissions(needed)) return `User lacks a required permission in the org (${needed.join(', ')})`;
   return undefined;
 }
+
+/** The user's membership in the named org, if it meets the requirement: `findUserOrg`, then `unmetOrgRequirement`. */
+export function checkOrgAccess(user: User, orgId: unknown, orgName: unknown, requirement: OrgAccessRequirement): OrgAccessResult {
+  const found = findUserOrg(user, orgId, orgName);
+  if (!found.ok) return found;
+  const unmet = unmetOrgRequirement(found.org, requirement);
+  return unmet === undefined ? found : { ok: false, reason: unmet };
+}

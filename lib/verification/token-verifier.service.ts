@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OrgAccessDeniedError, PropelAuthNotReadyError, TokenVerificationError } from '../errors';
-import { findUserOrg, unmetOrgRequirement, type OrgAccessRequirement } from '../models/org-access';
+import { checkOrgAccess, type OrgAccessRequirement } from '../models/org-access';
 import type { OrgMemberInfo } from '../models/org-member-info';
 import { userFromClaims } from '../models/user-from-claims';
 import type { User } from '../models/user';
@@ -211,10 +211,8 @@ export class TokenVerifierService implements OnModuleInit {
     requirement: OrgAccessRequirement = {},
   ): { user: User; orgMemberInfo: OrgMemberInfo } {
     const user = this.verifyAuthorizationHeader(header);
-    const found = findUserOrg(user, org?.orgId, org?.orgName);
-    if (!found.ok) throw new OrgAccessDeniedError(found.reason);
-    const unmet = unmetOrgRequirement(found.org, requirement);
-    if (unmet !== undefined) throw new OrgAccessDeniedError(unmet);
-    return { user, orgMemberInfo: found.org };
+    const access = checkOrgAccess(user, org?.orgId, org?.orgName, requirement);
+    if (!access.ok) throw new OrgAccessDeniedError(access.reason);
+    return { user, orgMemberInfo: access.org };
   }
 }
