@@ -8,6 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PropelAuthModule, RequireOrgRole, RequireUserGuard } from 'propelauth-nestjs';
 import { ISSUER } from './fixtures';
+import { median } from './stats';
 
 /** One benchmark server per process: `node server.js <express|fastify> <variant>`; it reports its port over IPC. */
 const [adapter, variant] = process.argv.slice(2);
@@ -147,11 +148,6 @@ function timeRequests(server: Server): void {
   });
 }
 
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)];
-}
-
 async function main(): Promise<void> {
   const module = moduleFor(variant);
   const app = adapter === 'fastify' ? await NestFactory.create(module, new FastifyAdapter(), { logger: false }) : await NestFactory.create(module, { logger: false });
@@ -170,7 +166,7 @@ async function main(): Promise<void> {
       process.send!({ reset: true });
     }
     if (message.timings === 'get') {
-      process.send!({ timings: Object.fromEntries([...timings].map(([route, list]) => [route, { count: list.length, medianMicros: medianOf(list) / 1000 }])) });
+      process.send!({ timings: Object.fromEntries([...timings].map(([route, list]) => [route, { count: list.length, medianMicros: median(list) / 1000 }])) });
     }
   });
 }
