@@ -240,13 +240,10 @@ async function checkServer(url: string, variant: string, token: string): Promise
   }
 }
 
+/** GET one URL with the tokens in turn. */
 function load(url: string, tokens: string[], connections: number, seconds: number): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      { url, connections, duration: seconds, requests: tokens.map((token) => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })) },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
+  const { origin, pathname } = new URL(url);
+  return loadMixed(tokens.map((token) => ({ path: pathname, token })), origin, connections, seconds);
 }
 
 /** Requests to several paths, in turn, each connection cycling through the list. */
