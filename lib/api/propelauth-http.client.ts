@@ -98,26 +98,25 @@ export class PropelAuthHttpClient {
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(request);
       const canRetry = attempt < maxRetries;
+      const mayRetryFailure = canRetry && retryOnServerError && IDEMPOTENT.has(request.method);
       if (outcome instanceof PropelAuthApiError) {
-        if (canRetry && retryOnServerError && IDEMPOTENT.has(request.method)) {
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        throw outcome;
+        if (!mayRetryFailure) throw outcome;
+        await sleep(this.backoff(attempt));
+        continue;
       }
-      if (canRetry && outcome.response.status === 429 && retryOnRateLimit) {
-        const wait = outcome.retryAfterMs ?? waitSecondsOf(outcome.response.body) * 1000;
-        const delay = Number.isFinite(wait) ? Math.max(wait, 0) : this.backoff(attempt);
+      if (canRetry && outcome.status === 429 && retryOnRateLimit) {
+        const wait = waitSecondsFor(outcome);
+        const delay = wait === undefined ? this.backoff(attempt) : Math.max(wait * 1000, 0);
         if (delay <= this.options.api.maxRetryDelayMs) {
           await sleep(delay);
           continue;
         }
       }
-      if (canRetry && retryOnServerError && IDEMPOTENT.has(request.method) && RETRIED_SERVER_STATUSES.has(outcome.response.status)) {
+      if (mayRetryFailure && RETRIED_SERVER_STATUSES.has(outcome.status)) {
         await sleep(this.backoff(attempt));
         continue;
       }
-      return outcome.response;
+      return outcome;
     }
   }
 
@@ -127,7 +126,7 @@ export class PropelAuthHttpClient {
     this.httpsAgent.destroy();
   }
 
-  private async attempt(request: ApiRequest): Promise<{ response: ApiResponse; retryAfterMs?: number } | PropelAuthApiError> {
+  private async attempt(request: ApiRequest): Promise<ApiResponse | PropelAuthApiError> {
     try {
       const response = await this.axios.request<string>({
         method: request.method,
@@ -137,10 +136,7 @@ export class PropelAuthHttpClient {
       });
       const header = response.headers['retry-after'];
       const retryAfterMs = typeof header === 'string' ? parseRetryAfter(header) : undefined;
-      return {
-        response: { status: response.status, body: parseBody(response.data), request, retryAfterSeconds: retryAfterMs === undefined ? undefined : retryAfterMs / 1000 },
-        retryAfterMs,
-      };
+      return { status: response.status, body: parseBody(response.data), request, retryAfterSeconds: retryAfterMs === undefined ? undefined : retryAfterMs / 1000 };
     } catch (error) {
       // Read only the code: axios errors hold the request config, Authorization header included.
       const raw = (error as { code?: unknown })?.code;
@@ -185,11 +181,8 @@ export function errorFor(response: ApiResponse, action: string): PropelAuthApiEr
       return new PropelAuthNotFoundError(`${what}: not found`, details);
     case 426:
       return new PropelAuthFeatureNotEnabledError(`${what}: the feature is not enabled for this project (for organizations: enable B2B support in the PropelAuth dashboard)`, details);
-    case 429: {
-      const fromBody = waitSecondsOf(body);
-      const waitSeconds = Number.isFinite(fromBody) ? fromBody : response.retryAfterSeconds;
-      return new PropelAuthRateLimitedError(`${what}: rate limited`, { ...details, waitSeconds });
-    }
+    case 429:
+      return new PropelAuthRateLimitedError(`${what}: rate limited`, { ...details, waitSeconds: waitSecondsFor(response) });
     default:
       return new PropelAuthApiError(what, details);
   }
@@ -213,9 +206,14 @@ function parseBody(text: unknown): unknown {
   }
 }
 
-function waitSecondsOf(body: unknown): number {
-  const wait = (body as { wait_seconds?: unknown } | undefined)?.wait_seconds;
-  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : Number.NaN;
+/**
+ * How long a 429 asks to wait, in seconds: the body's `wait_seconds` (PropelAuth's
+ * own, to the millisecond), else the `Retry-After` header; undefined when neither
+ * says. The retry and the error thrown after the last one read it here alike.
+ */
+function waitSecondsFor(response: ApiResponse): number | undefined {
+  const wait = (response.body as { wait_seconds?: unknown } | undefined)?.wait_seconds;
+  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : response.retryAfterSeconds;
 }
 
 function errorCodeOf(body: unknown): string | undefined {

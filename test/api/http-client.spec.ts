@@ -95,6 +95,15 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(fromHeader.waitSeconds).toBe(3600);
   });
 
+  it('G61: with both, the retry and the error read the same wait: wait_seconds before Retry-After', async () => {
+    // wait_seconds says too long to retry, Retry-After says now: not retried, and the error says the same 58.13 s.
+    h.emulator.failNext({ path: userPath, status: 429, headers: { 'Retry-After': '0' }, body: { error_code: 'rate_limit_exceeded', wait_seconds: 58.13 } });
+    const error = (await fetchUser().catch((e: unknown) => e)) as PropelAuthRateLimitedError;
+    expect(error).toBeInstanceOf(PropelAuthRateLimitedError);
+    expect(error.waitSeconds).toBe(58.13);
+    expect(hits(userPath)).toBe(1);
+  });
+
   it('G61: parses Retry-After as delta-seconds and as an HTTP date', () => {
     const now = Date.parse('2026-12-04T12:00:00Z');
     expect(parseRetryAfter('2', now)).toBe(2000);
