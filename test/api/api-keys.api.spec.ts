@@ -68,6 +68,7 @@ describe('PropelAuthApiService: end-user API keys', () => {
         const error = await rejection(h.api.createApiKey({ orgId: org!.orgId }));
         expect(error).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
         expect((error as PropelAuthFeatureNotEnabledError).status).toBe(426);
+        expect((error as PropelAuthFeatureNotEnabledError).code).toBe('feature_gated'); // the same 426 as the org endpoints
       } finally {
         h.emulator.state.features.organizations = true;
       }

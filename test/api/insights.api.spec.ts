@@ -192,6 +192,7 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
       const gated = await withOrganizationsDisabled(() => rejection(h.api.fetchOrgScimGroups({ orgId: org.orgId })));
       expect(gated).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
       expect((gated as PropelAuthFeatureNotEnabledError).status).toBe(426);
+      expect((gated as PropelAuthFeatureNotEnabledError).code).toBe('feature_gated');
     });
   });
 

@@ -863,6 +863,7 @@ describe('PropelAuthApiService: organizations', () => {
           const error = await rejection(call());
           expect(error, name).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
           expect((error as PropelAuthFeatureNotEnabledError).status, name).toBe(426);
+          expect((error as PropelAuthFeatureNotEnabledError).code, name).toBe('feature_gated');
         }
       } finally {
         h.emulator.state.features.organizations = true;

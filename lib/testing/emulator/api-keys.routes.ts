@@ -131,9 +131,7 @@ function ownership(state: EmulatorState, keys: ApiKeyStore, request: Record<stri
   const orgId = optionalString(request, 'org_id');
   if (userId !== undefined && !state.users.has(userId)) throw new EmulatorInputError({ user_id: ['User not found'] });
   if (orgId !== undefined) {
-    if (!state.features.organizations) {
-      throw new EmulatorHttpError(426, { error_code: 'feature_not_enabled', user_facing_error: 'Organizations are not enabled for this project' });
-    }
+    state.requireOrganizations();
     if (!state.orgs.has(orgId)) throw new EmulatorInputError({ org_id: ['Organization not found'] });
     if (userId !== undefined && !state.memberships.get(orgId)?.has(userId)) {
       throw new EmulatorInputError({ user_id: ['The user is not a member of the organization'] });

@@ -105,6 +105,19 @@ export class EmulatorState {
   readonly pendingInvites: EmulatorInvite[] = [];
   /** Project settings a test can flip: organizations off makes every org endpoint answer 426. */
   readonly features = { organizations: true };
+
+  /**
+   * Org endpoints of a project without B2B support answer 426, as PropelAuth's do
+   * (`feature_gated`, PropelAuth's code for a feature the project lacks).
+   */
+  requireOrganizations(): void {
+    if (!this.features.organizations) {
+      throw new EmulatorHttpError(426, {
+        error_code: 'feature_gated',
+        user_facing_error: 'Organizations are not enabled for this project: enable B2B support in the PropelAuth dashboard',
+      });
+    }
+  }
   private readonly stores = new Map<new () => unknown, unknown>();
 
   constructor(

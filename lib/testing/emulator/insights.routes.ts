@@ -1,6 +1,6 @@
 import type { ChartMetric, ChartMetricCadence } from '../../api/insights.types';
 import type { EmulatorRouter } from './emulator-router';
-import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type EmulatorState } from './emulator-state';
+import { EmulatorInputError, EmulatorNotFoundError, type EmulatorState } from './emulator-state';
 import { dropUndefined } from './emulator-wire';
 import {
   chartEvents,
@@ -46,7 +46,7 @@ export function registerInsightsRoutes(router: EmulatorRouter, { state }: Emulat
   });
 
   router.add('GET', `${PREFIX}/scim/:orgId/groups`, ({ params, query }) => {
-    requireOrganizations(state);
+    state.requireOrganizations();
     if (!state.orgs.has(params.orgId)) throw new EmulatorNotFoundError();
     const { pageSize, pageNumber } = paging(query, 'page_size', 'page_number');
     const userId = query.get('user_id');
@@ -66,7 +66,7 @@ export function registerInsightsRoutes(router: EmulatorRouter, { state }: Emulat
   });
 
   router.add('GET', `${PREFIX}/scim/:orgId/groups/:groupId`, ({ params, query }) => {
-    requireOrganizations(state);
+    state.requireOrganizations();
     if (!state.orgs.has(params.orgId)) throw new EmulatorNotFoundError();
     const { pageSize, pageNumber } = paging(query, 'members_page_size', 'members_page_number');
     const group = store().scimGroups.get(params.orgId)?.get(params.groupId);
@@ -89,7 +89,7 @@ export function registerInsightsRoutes(router: EmulatorRouter, { state }: Emulat
   router.add('GET', `${PREFIX}/org_report/:reportType`, ({ params, query }) => {
     const type = params.reportType;
     if (!Object.hasOwn(ORG_REPORT_INTERVALS, type)) throw new EmulatorNotFoundError();
-    requireOrganizations(state);
+    state.requireOrganizations();
     const report = type as OrgReportType;
     const interval = reportInterval(query, report, ORG_REPORT_INTERVALS[report]);
     const { pageSize, pageNumber } = paging(query, 'page_size', 'page_number');
@@ -121,16 +121,6 @@ export function registerInsightsRoutes(router: EmulatorRouter, { state }: Emulat
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Org endpoints answer 426 when the project has no B2B support. */
-function requireOrganizations(state: EmulatorState): void {
-  if (!state.features.organizations) {
-    throw new EmulatorHttpError(426, {
-      error_code: 'feature_gated',
-      user_facing_error: 'Organizations are not enabled for this project: enable B2B support in the PropelAuth dashboard',
-    });
-  }
-}
 
 /** `page_size` (1..1000, default 10) and `page_number` (0-based, default 0) of a query; anything else is a 400. */
 function paging(query: URLSearchParams, sizeName: string, numberName: string): { pageSize: number; pageNumber: number } {

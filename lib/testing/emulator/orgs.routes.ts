@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorHandler, EmulatorRequest, EmulatorRouter } from './emulator-router';
-import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
+import { EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, urlSafeName, wireOrg } from './emulator-wire';
 import { OIDC_IDP_TYPES, OrgStore, SAML_PROVIDERS, type EmulatorOidcConnection, type EmulatorOidcIdpType, type EmulatorSamlProvider } from './orgs.store';
 import type { EmulatorContext } from './propelauth-emulator';
@@ -20,12 +20,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state }: EmulatorCon
   const store = () => state.store(OrgStore);
   const route = (method: string, path: string, handler: EmulatorHandler) =>
     router.add(method, `${PREFIX}${path}`, (request) => {
-      if (!state.features.organizations) {
-        throw new EmulatorHttpError(426, {
-          error_code: 'feature_not_enabled',
-          user_facing_error: 'Organizations are not enabled for this project: enable B2B support in the PropelAuth dashboard',
-        });
-      }
+      state.requireOrganizations();
       return handler(request);
     });
   const orgOf = (orgId: unknown): EmulatorOrg => {

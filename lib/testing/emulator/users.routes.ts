@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorRouter } from './emulator-router';
 import type { EmulatorContext } from './propelauth-emulator';
-import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorState, type EmulatorUser } from './emulator-state';
+import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorUser } from './emulator-state';
 import { dropUndefined, wireUser } from './emulator-wire';
 import { OAUTH_PROVIDERS, UserStore, type EmulatorMfaSetup, type EmulatorOAuthProvider, type EmulatorOAuthToken } from './users.store';
 
@@ -71,7 +71,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
   });
 
   router.add('GET', `${PREFIX}/user/org/:orgId`, ({ params, query }) => {
-    requireOrganizations(state);
+    state.requireOrganizations();
     const members = state.memberships.get(params.orgId);
     if (!members) throw new EmulatorNotFoundError();
     const { pageSize, pageNumber } = paging(query);
@@ -282,7 +282,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
   };
 
   router.add('POST', `${PREFIX}/invite_user`, ({ body }) => {
-    requireOrganizations(state);
+    state.requireOrganizations();
     const request = objectBody(body);
     const org = state.orgs.get(stringField(request, 'org_id') ?? '');
     if (!org) throw new EmulatorNotFoundError();
@@ -292,19 +292,12 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
   });
 
   router.add('POST', `${PREFIX}/invite_user_by_id`, ({ body }) => {
-    requireOrganizations(state);
+    state.requireOrganizations();
     const request = objectBody(body);
     const org = state.orgs.get(stringField(request, 'org_id') ?? '');
     if (!org) throw new EmulatorNotFoundError();
     return invite(org, userOr404(stringField(request, 'user_id') ?? '').email, request, 'user_id');
   });
-}
-
-/** 426, as PropelAuth answers org endpoints of a project without B2B support. */
-export function requireOrganizations(state: EmulatorState): void {
-  if (!state.features.organizations) {
-    throw new EmulatorHttpError(426, { error_code: 'feature_gated', user_facing_error: 'Organizations are not enabled for this project' });
-  }
 }
 
 /** The profile fields that `POST /user/` and `POST /migrate_user/` share, from the snake_case body. */
