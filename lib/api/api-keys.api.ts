@@ -16,7 +16,7 @@ import type {
 } from './api-keys.types';
 import { PropelAuthBadRequestError, PropelAuthNotFoundError } from './propelauth-api.errors';
 import { apiPath, expectSuccess, type HttpMethod } from './propelauth-http.client';
-import { camelize, isApiKeyId, trueOrFalseOn404 } from './wire';
+import { camelize, isApiKeyId, notFoundWithoutRequest, trueOrFalseOn404 } from './wire';
 
 /**
  * End-user API key functions (section 9.4) of `PropelAuthApiService`. Mixed into the service: call them on the
@@ -235,11 +235,12 @@ function keysQuery(query: ApiKeysQueryRequest): Record<string, string | number |
 // The id is left out of the message and path on purpose: a caller who passes
 // a token where an id belongs must not see the token in logs.
 function notAnApiKeyId(method: HttpMethod, action: string): PropelAuthNotFoundError {
-  return new PropelAuthNotFoundError(`Cannot ${action}: the id is not an API key id (32 hex digits), so there is no such key (no request was sent)`, {
-    status: 404,
+  return notFoundWithoutRequest(
     method,
-    path: '/api/backend/v1/end_user_api_keys/{apiKeyId}',
-  });
+    '/api/backend/v1/end_user_api_keys/{apiKeyId}',
+    `Cannot ${action}: the id is not an API key id (32 hex digits), so there is no such key`,
+    'invalid_api_key_id',
+  );
 }
 
 function wrongKind(message: string, action: string): PropelAuthBadRequestError {

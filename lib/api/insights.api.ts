@@ -21,7 +21,7 @@ import type {
   TopInviterReportInterval,
   UserReport,
 } from './insights.types';
-import { bodyOrNullOn404, camelize, isUuid } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest } from './wire';
 
 const REENGAGEMENT_INTERVALS: readonly ReengagementReportInterval[] = ['Weekly', 'Monthly'];
 const CHURN_INTERVALS: readonly ChurnReportInterval[] = ['7', '14', '30'];
@@ -268,11 +268,7 @@ function isoDate(name: string, value: ChartDate): string {
 
 function orgNotFoundWithoutRequest(orgId: unknown, rest: string): PropelAuthNotFoundError {
   const path = `/api/backend/v1/scim/${encodeURIComponent(String(orgId))}${rest}`;
-  return new PropelAuthNotFoundError(`PropelAuth has no organization ${show(orgId)}: org ids are UUIDs (no request was sent)`, {
-    status: 404,
-    method: 'GET',
-    path,
-  });
+  return notFoundWithoutRequest('GET', path, `PropelAuth has no organization ${show(orgId)}: org ids are UUIDs`, 'invalid_org_id');
 }
 
 function show(value: unknown): string {

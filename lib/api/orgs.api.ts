@@ -20,7 +20,7 @@ import type {
   SetSamlIdpMetadataRequest,
   UpdateOrgRequest,
 } from './orgs.types';
-import { bodyOrNullOn404, camelize, isUuid, trueOrFalseOn404 } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, trueOrFalseOn404 } from './wire';
 
 /**
  * Organization functions (section 9.3) of `PropelAuthApiService`. Mixed into the service: call them on the
@@ -379,10 +379,5 @@ export class OrgsApi {
 /** What a 404 would give, for an id that cannot exist, without asking PropelAuth. */
 function invalidOrgId(method: HttpMethod, orgId: string, suffix: string, action: string, prefix = '/org/'): PropelAuthNotFoundError {
   const path = `/api/backend/v1${prefix}${encodeURIComponent(orgId)}${suffix}`;
-  return new PropelAuthNotFoundError(`PropelAuth has no such org to ${action}: the org id is not a UUID (no request was sent)`, {
-    status: 404,
-    method,
-    path,
-    code: 'invalid_org_id',
-  });
+  return notFoundWithoutRequest(method, path, `PropelAuth has no such org to ${action}: the org id is not a UUID`, 'invalid_org_id');
 }

@@ -26,7 +26,7 @@ import type {
   UsersPagedResponse,
   UsersQuery,
 } from './users.types';
-import { bodyOrNullOn404, camelize, isUuid, trueOrFalseOn404 } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, trueOrFalseOn404 } from './wire';
 
 /**
  * User functions of `PropelAuthApiService` (wire reference section 9.2). Mixed
@@ -409,12 +409,7 @@ export class UsersApi {
   async createAccessToken(request: CreateAccessTokenRequest): Promise<AccessToken> {
     const path = apiPath`/access_token`;
     if (!isUuid(request.userId)) {
-      throw new PropelAuthNotFoundError('PropelAuth has no such user: the userId is not a valid user id (a UUID); no request was sent', {
-        status: 0,
-        method: 'POST',
-        path,
-        code: 'invalid_user_id',
-      });
+      throw notFoundWithoutRequest('POST', path, 'PropelAuth has no such user: the userId is not a valid user id (a UUID)', 'invalid_user_id');
     }
     const response = await httpOf(this).send({
       method: 'POST',

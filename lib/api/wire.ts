@@ -1,6 +1,7 @@
 import { orgMemberInfoFromWire } from '../models/user-from-claims';
-import type { ApiResponse } from './propelauth-http.client';
+import type { ApiResponse, HttpMethod } from './propelauth-http.client';
 import { errorFor } from './propelauth-http.client';
+import { PropelAuthNotFoundError } from './propelauth-api.errors';
 
 /** Keys whose values are the customer's own data: their inner keys are kept exactly as sent. */
 const KEEP_AS_SENT = new Set(['metadata', 'org_metadata', 'properties', 'user_signup_query_parameters']);
@@ -82,4 +83,13 @@ export function isUuid(id: unknown): id is string {
 /** End-user API key ids are 32 hex digits. */
 export function isApiKeyId(id: unknown): id is string {
   return typeof id === 'string' && API_KEY_ID.test(id);
+}
+
+/**
+ * The not-found error for an id that cannot exist (not a UUID, not a key id), made
+ * without sending a request. Status 404 and a `code` naming the bad id, alike for
+ * every method, so callers handle it as PropelAuth's own 404.
+ */
+export function notFoundWithoutRequest(method: HttpMethod, path: string, message: string, code: string): PropelAuthNotFoundError {
+  return new PropelAuthNotFoundError(`${message} (no request was sent)`, { status: 404, method, path, code });
 }

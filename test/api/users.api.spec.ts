@@ -740,7 +740,7 @@ describe('PropelAuthApiService: users', () => {
       let bad: unknown;
       expect(await captureWire(h.emulator, async () => (bad = await rejection(h.api.createAccessToken({ userId: BAD_ID, durationInMinutes: 5 }))))).toEqual([]);
       expect(bad).toBeInstanceOf(PropelAuthNotFoundError);
-      expect((bad as PropelAuthNotFoundError).status).toBe(0);
+      expect(bad).toMatchObject({ status: 404, code: 'invalid_user_id', method: 'POST', path: '/api/backend/v1/access_token' });
     });
 
     it('rejects with field errors on 400, and PropelAuthFeatureNotEnabledError on 404', async () => {
