@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EmulatorHandler, EmulatorRequest, EmulatorRouter } from './emulator-router';
+import type { EmulatorHandler, EmulatorRouter } from './emulator-router';
 import { EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, urlSafeName, wireOrg } from './emulator-wire';
 import { OIDC_IDP_TYPES, OrgStore, SAML_PROVIDERS, type EmulatorOidcConnection, type EmulatorOidcIdpType, type EmulatorSamlProvider } from './orgs.store';
@@ -16,7 +16,7 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  * The organization endpoints (wire reference section 9.3) of the backend API.
  * Every one answers 426 while `state.features.organizations` is off.
  */
-export function registerOrgRoutes(router: EmulatorRouter, { state }: EmulatorContext): void {
+export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: EmulatorContext): void {
   const store = () => state.store(OrgStore);
   const route = (method: string, path: string, handler: EmulatorHandler) =>
     router.add(method, `${PREFIX}${path}`, (request) => {
@@ -259,14 +259,14 @@ export function registerOrgRoutes(router: EmulatorRouter, { state }: EmulatorCon
     const expiresIn = optionalInteger(bodyOf(request.body), 'expires_in_seconds', 1) ?? DEFAULT_SAML_LINK_SECONDS;
     requireSamlAllowed(org);
     const now = Math.floor(Date.now() / 1000);
-    const url = `${authOrigin(request)}/saml/setup/${randomBytes(16).toString('hex')}`;
+    const url = `${authUrl}/saml/setup/${randomBytes(16).toString('hex')}`;
     store().samlConnectionLinks.push({ orgId: org.orgId, url, createdAt: now, expiresAt: now + expiresIn });
     return { status: 200, body: { url } };
   });
 
   route('GET', '/saml_sp_metadata/:orgId', (request) => {
     const org = orgOf(request.params.orgId);
-    const base = `${authOrigin(request)}/saml/${org.orgId}`;
+    const base = `${authUrl}/saml/${org.orgId}`;
     return { status: 200, body: { entity_id: `${base}/metadata`, acs_url: `${base}/acs`, logout_url: `${base}/logout` } };
   });
 
@@ -361,12 +361,6 @@ function requireSamlAllowed(org: EmulatorOrg): void {
 function emailMatchesOrg(email: string, org: EmulatorOrg): boolean {
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
   return [org.domain, ...org.extraDomains].some((d) => d?.toLowerCase() === domain);
-}
-
-/** The auth URL the client named (`X-Propelauth-url` is its hostname). */
-function authOrigin(request: EmulatorRequest): string {
-  const host = request.headers['x-propelauth-url'];
-  return `https://${typeof host === 'string' ? host : 'auth.emulator.localhost'}`;
 }
 
 function compare(a: string, b: string): number {

@@ -25,7 +25,8 @@ import { registerUserRoutes } from './users.routes';
 /** What every group of emulator routes works with. */
 export interface EmulatorContext {
   state: EmulatorState;
-  minter: TokenMinter;
+  /** The project's auth URL (an origin): where magic links and SAML endpoints point. */
+  authUrl: string;
 }
 
 export interface PropelAuthEmulatorOptions {
@@ -87,6 +88,8 @@ export interface FailureRule {
 export class PropelAuthEmulator {
   readonly apiKey: string;
   readonly authUrl: string;
+  /** What every request's X-Propelauth-url must be (worked out once). */
+  private readonly authHostname: string;
   /** The store behind the API: what tests set up here, the API answers. */
   readonly state: EmulatorState;
   /** Every request received, oldest first. */
@@ -104,12 +107,14 @@ export class PropelAuthEmulator {
 
   constructor(private readonly options: PropelAuthEmulatorOptions = {}) {
     this.apiKey = options.apiKey ?? `emulator-${randomBytes(16).toString('hex')}`;
-    this.authUrl = new URL(options.authUrl ?? 'https://auth.emulator.localhost').origin;
+    const authUrl = new URL(options.authUrl ?? 'https://auth.emulator.localhost');
+    this.authUrl = authUrl.origin;
+    this.authHostname = authUrl.hostname;
     this.state = EmulatorState.create(options.roles, options.roleStructure);
     this.minter = new TokenMinter(this.authUrl, this.state.roles, () => this.key());
     registerTokenRoutes(this.router, { state: this.state, minter: this.minter, publicKeyPem: () => this.key().publicKeyPem });
     this.router.add('GET', JWKS_PATH, () => ({ status: 200, body: { keys: [this.key(), ...this.previousKeys].map(toJwk) } }));
-    const context: EmulatorContext = { state: this.state, minter: this.minter };
+    const context: EmulatorContext = { state: this.state, authUrl: this.authUrl };
     for (const register of [registerUserRoutes, registerOrgRoutes, registerApiKeyRoutes, registerInsightsRoutes, registerStepUpMfaRoutes]) {
       register(this.router, context);
     }
@@ -281,7 +286,7 @@ export class PropelAuthEmulator {
     if (!publicPath && request.headers.authorization !== `Bearer ${this.apiKey}`) {
       return { status: 401, body: { error: 'unauthorized', user_facing_error: 'The API key is invalid' } };
     }
-    if (!publicPath && request.headers['x-propelauth-url'] !== new URL(this.authUrl).hostname) {
+    if (!publicPath && request.headers['x-propelauth-url'] !== this.authHostname) {
       return { status: 401, body: { error: 'unauthorized', user_facing_error: 'X-Propelauth-url does not name this project' } };
     }
     const match = this.router.match(request.method ?? 'GET', url.pathname);

@@ -15,7 +15,7 @@ const INVITE_LIFETIME_SECONDS = 7 * 24 * 3600;
 const ORDERS = ['CREATED_AT_ASC', 'CREATED_AT_DESC', 'LAST_ACTIVE_AT_ASC', 'LAST_ACTIVE_AT_DESC', 'EMAIL', 'USERNAME'] as const;
 
 /** The user endpoints of the backend API (wire reference section 9.2). */
-export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorContext): void {
+export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: EmulatorContext): void {
   const store = () => state.store(UserStore);
   const userOr404 = (userId: string): EmulatorUser => {
     const user = state.users.get(userId);
@@ -125,7 +125,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
     return ok({ user_id: user.userId });
   });
 
-  router.add('POST', `${PREFIX}/magic_link`, ({ body, headers }) => {
+  router.add('POST', `${PREFIX}/magic_link`, ({ body }) => {
     const request = objectBody(body);
     const email = stringField(request, 'email');
     if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
@@ -136,8 +136,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state }: EmulatorCo
       const params = request.user_signup_query_parameters;
       if (isObject(params)) store().signupQueryParameters.set(user.userId, Object.fromEntries(Object.entries(params).map(([key, value]) => [key, String(value)])));
     }
-    // On the project's auth URL, whose hostname the client sent (the emulator checked it).
-    const url = new URL('/magic-link', `https://${String(headers['x-propelauth-url'])}`);
+    const url = new URL('/magic-link', authUrl);
     url.searchParams.set('user', user.userId);
     return ok({ url: url.href });
   });
