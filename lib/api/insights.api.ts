@@ -102,7 +102,7 @@ export class InsightsApi {
    * @example const { userReports, hasMoreResults } = await api.fetchUserTopInviterReport('30', { pageSize: 10, pageNumber: 0 });
    */
   async fetchUserTopInviterReport(reportInterval?: TopInviterReportInterval, pagination?: ReportPagination): Promise<UserReport> {
-    return userReport(this, 'top_inviter', reportInterval, THIRTY_SIXTY_NINETY, pagination);
+    return report<UserReport>(this, 'user', 'top_inviter', reportInterval, THIRTY_SIXTY_NINETY, pagination);
   }
 
   /**
@@ -111,7 +111,7 @@ export class InsightsApi {
    * @example const report = await api.fetchUserChampionReport('90');
    */
   async fetchUserChampionReport(reportInterval?: ChampionReportInterval, pagination?: ReportPagination): Promise<UserReport> {
-    return userReport(this, 'champion', reportInterval, THIRTY_SIXTY_NINETY, pagination);
+    return report<UserReport>(this, 'user', 'champion', reportInterval, THIRTY_SIXTY_NINETY, pagination);
   }
 
   /**
@@ -120,7 +120,7 @@ export class InsightsApi {
    * @example const report = await api.fetchUserReengagementReport('Weekly', { pageSize: 50 });
    */
   async fetchUserReengagementReport(reportInterval?: ReengagementReportInterval, pagination?: ReportPagination): Promise<UserReport> {
-    return userReport(this, 'reengagement', reportInterval, REENGAGEMENT_INTERVALS, pagination);
+    return report<UserReport>(this, 'user', 'reengagement', reportInterval, REENGAGEMENT_INTERVALS, pagination);
   }
 
   /**
@@ -129,7 +129,7 @@ export class InsightsApi {
    * @example const report = await api.fetchUserChurnReport('14');
    */
   async fetchUserChurnReport(reportInterval?: ChurnReportInterval, pagination?: ReportPagination): Promise<UserReport> {
-    return userReport(this, 'churn', reportInterval, CHURN_INTERVALS, pagination);
+    return report<UserReport>(this, 'user', 'churn', reportInterval, CHURN_INTERVALS, pagination);
   }
 
   /**
@@ -139,7 +139,7 @@ export class InsightsApi {
    * @example const { orgReports } = await api.fetchOrgReengagementReport('Monthly');
    */
   async fetchOrgReengagementReport(reportInterval?: ReengagementReportInterval, pagination?: ReportPagination): Promise<OrgReport> {
-    return orgReport(this, 'reengagement', reportInterval, REENGAGEMENT_INTERVALS, pagination);
+    return report<OrgReport>(this, 'org', 'reengagement', reportInterval, REENGAGEMENT_INTERVALS, pagination);
   }
 
   /**
@@ -149,7 +149,7 @@ export class InsightsApi {
    * @example const report = await api.fetchOrgChurnReport('30', { pageSize: 25, pageNumber: 1 });
    */
   async fetchOrgChurnReport(reportInterval?: ChurnReportInterval, pagination?: ReportPagination): Promise<OrgReport> {
-    return orgReport(this, 'churn', reportInterval, CHURN_INTERVALS, pagination);
+    return report<OrgReport>(this, 'org', 'churn', reportInterval, CHURN_INTERVALS, pagination);
   }
 
   /**
@@ -159,7 +159,7 @@ export class InsightsApi {
    * @example const report = await api.fetchOrgGrowthReport('60');
    */
   async fetchOrgGrowthReport(reportInterval?: GrowthReportInterval, pagination?: ReportPagination): Promise<OrgReport> {
-    return orgReport(this, 'growth', reportInterval, THIRTY_SIXTY_NINETY, pagination);
+    return report<OrgReport>(this, 'org', 'growth', reportInterval, THIRTY_SIXTY_NINETY, pagination);
   }
 
   /**
@@ -169,7 +169,7 @@ export class InsightsApi {
    * @example const report = await api.fetchOrgAttritionReport('90');
    */
   async fetchOrgAttritionReport(reportInterval?: AttritionReportInterval, pagination?: ReportPagination): Promise<OrgReport> {
-    return orgReport(this, 'attrition', reportInterval, THIRTY_SIXTY_NINETY, pagination);
+    return report<OrgReport>(this, 'org', 'attrition', reportInterval, THIRTY_SIXTY_NINETY, pagination);
   }
 
   /**
@@ -198,28 +198,19 @@ export class InsightsApi {
   }
 }
 
-async function userReport(
+/** GET a user or org report: `/user_report/<type>` or `/org_report/<type>`. */
+async function report<T>(
   api: object,
+  kind: 'user' | 'org',
   reportType: string,
   reportInterval: string | undefined,
   allowed: readonly string[],
   pagination: ReportPagination | undefined,
-): Promise<UserReport> {
+): Promise<T> {
   const query = reportQuery(reportInterval, allowed, pagination);
-  const response = await httpOf(api).send({ method: 'GET', path: apiPath`/user_report/${reportType}`, query });
-  return camelize<UserReport>(expectSuccess(response, `fetch the ${reportType} user report`));
-}
-
-async function orgReport(
-  api: object,
-  reportType: string,
-  reportInterval: string | undefined,
-  allowed: readonly string[],
-  pagination: ReportPagination | undefined,
-): Promise<OrgReport> {
-  const query = reportQuery(reportInterval, allowed, pagination);
-  const response = await httpOf(api).send({ method: 'GET', path: apiPath`/org_report/${reportType}`, query });
-  return camelize<OrgReport>(expectSuccess(response, `fetch the ${reportType} org report`));
+  const path = kind === 'user' ? apiPath`/user_report/${reportType}` : apiPath`/org_report/${reportType}`;
+  const response = await httpOf(api).send({ method: 'GET', path, query });
+  return camelize<T>(expectSuccess(response, `fetch the ${reportType} ${kind} report`));
 }
 
 /** The query of a report, in the official library's order; every argument checked first. */
