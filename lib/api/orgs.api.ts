@@ -20,7 +20,7 @@ import type {
   SetSamlIdpMetadataRequest,
   UpdateOrgRequest,
 } from './orgs.types';
-import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, trueOrFalseOn404 } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse, trueOrFalseOn404 } from './wire';
 
 /**
  * Organization functions (section 9.3) of `PropelAuthApiService`. Mixed into the service: call them on the
@@ -109,13 +109,11 @@ export class OrgsApi {
    * @example await api.revokePendingOrgInvite({ inviteeEmail: 'ada@example.com', orgId });
    */
   async revokePendingOrgInvite(request: RevokePendingOrgInviteRequest): Promise<boolean> {
-    if (!isUuid(request.orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.orgId], 'revoke the pending invite', () => ({
       method: 'DELETE',
       path: apiPath`/pending_org_invites`,
       body: { invitee_email: request.inviteeEmail, org_id: request.orgId },
-    });
-    return trueOrFalseOn404(response, 'revoke the pending invite');
+    }));
   }
 
   /**
@@ -147,8 +145,7 @@ export class OrgsApi {
    * @example await api.updateOrg({ orgId, name: 'Acme Corp', metadata: { plan_tier: 'pro' } });
    */
   async updateOrg(request: UpdateOrgRequest): Promise<boolean> {
-    if (!isUuid(request.orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.orgId], 'update the org', () => ({
       method: 'PUT',
       path: apiPath`/org/${request.orgId}`,
       body: {
@@ -166,8 +163,7 @@ export class OrgsApi {
         password_rotation_history_size: request.passwordRotationHistorySize,
         password_rotation_period: request.passwordRotationPeriod,
       },
-    });
-    return trueOrFalseOn404(response, 'update the org');
+    }));
   }
 
   /**
@@ -177,13 +173,11 @@ export class OrgsApi {
    * @example await api.subscribeOrgToRoleMapping(orgId, 'Enterprise roles');
    */
   async subscribeOrgToRoleMapping(orgId: string, customRoleMappingName: string): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [orgId], 'subscribe the org to the role mapping', () => ({
       method: 'PUT',
       path: apiPath`/org/${orgId}`,
       body: { custom_role_mapping_name: customRoleMappingName },
-    });
-    return trueOrFalseOn404(response, 'subscribe the org to the role mapping');
+    }));
   }
 
   /**
@@ -192,9 +186,7 @@ export class OrgsApi {
    * @example await api.deleteOrg(orgId);
    */
   async deleteOrg(orgId: string): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({ method: 'DELETE', path: apiPath`/org/${orgId}` });
-    return trueOrFalseOn404(response, 'delete the org');
+    return sendOrFalse(this, [orgId], 'delete the org', () => ({ method: 'DELETE', path: apiPath`/org/${orgId}` }));
   }
 
   /**
@@ -204,13 +196,11 @@ export class OrgsApi {
    * @example await api.addUserToOrg({ userId, orgId, role: 'Admin' });
    */
   async addUserToOrg(request: AddUserToOrgRequest): Promise<boolean> {
-    if (!isUuid(request.userId) || !isUuid(request.orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.userId, request.orgId], 'add the user to the org', () => ({
       method: 'POST',
       path: apiPath`/org/add_user`,
       body: { user_id: request.userId, org_id: request.orgId, role: request.role, additional_roles: request.additionalRoles ?? [] },
-    });
-    return trueOrFalseOn404(response, 'add the user to the org');
+    }));
   }
 
   /**
@@ -220,13 +210,11 @@ export class OrgsApi {
    * @example await api.changeUserRoleInOrg({ userId, orgId, role: 'Owner' });
    */
   async changeUserRoleInOrg(request: ChangeUserRoleInOrgRequest): Promise<boolean> {
-    if (!isUuid(request.userId) || !isUuid(request.orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.userId, request.orgId], "change the user's role in the org", () => ({
       method: 'POST',
       path: apiPath`/org/change_role`,
       body: { user_id: request.userId, org_id: request.orgId, role: request.role, additional_roles: request.additionalRoles ?? [] },
-    });
-    return trueOrFalseOn404(response, "change the user's role in the org");
+    }));
   }
 
   /**
@@ -236,13 +224,11 @@ export class OrgsApi {
    * @example await api.removeUserFromOrg({ userId, orgId });
    */
   async removeUserFromOrg(request: RemoveUserFromOrgRequest): Promise<boolean> {
-    if (!isUuid(request.userId) || !isUuid(request.orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.userId, request.orgId], 'remove the user from the org', () => ({
       method: 'POST',
       path: apiPath`/org/remove_user`,
       body: { user_id: request.userId, org_id: request.orgId },
-    });
-    return trueOrFalseOn404(response, 'remove the user from the org');
+    }));
   }
 
   /**
@@ -251,9 +237,7 @@ export class OrgsApi {
    * @example await api.allowOrgToSetupSamlConnection(orgId);
    */
   async allowOrgToSetupSamlConnection(orgId: string): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({ method: 'POST', path: apiPath`/org/${orgId}/allow_saml` });
-    return trueOrFalseOn404(response, 'allow the org to set up SAML');
+    return sendOrFalse(this, [orgId], 'allow the org to set up SAML', () => ({ method: 'POST', path: apiPath`/org/${orgId}/allow_saml` }));
   }
 
   /**
@@ -262,9 +246,7 @@ export class OrgsApi {
    * @example await api.disallowOrgToSetupSamlConnection(orgId);
    */
   async disallowOrgToSetupSamlConnection(orgId: string): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({ method: 'POST', path: apiPath`/org/${orgId}/disallow_saml` });
-    return trueOrFalseOn404(response, 'disallow the org to set up SAML');
+    return sendOrFalse(this, [orgId], 'disallow the org to set up SAML', () => ({ method: 'POST', path: apiPath`/org/${orgId}/disallow_saml` }));
   }
 
   /**
@@ -306,8 +288,7 @@ export class OrgsApi {
    * @example await api.setSamlIdpMetadata(orgId, { idpEntityId, idpSsoUrl, idpCertificate, provider: 'Okta' });
    */
   async setSamlIdpMetadata(orgId: string, metadata: SetSamlIdpMetadataRequest): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [orgId], 'set the SAML IdP metadata', () => ({
       method: 'POST',
       path: apiPath`/saml_idp_metadata`,
       body: {
@@ -317,8 +298,7 @@ export class OrgsApi {
         idp_certificate: metadata.idpCertificate,
         provider: metadata.provider,
       },
-    });
-    return trueOrFalseOn404(response, 'set the SAML IdP metadata');
+    }));
   }
 
   /**
@@ -359,9 +339,7 @@ export class OrgsApi {
    * @example await api.samlGoLive(orgId);
    */
   async samlGoLive(orgId: string): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({ method: 'POST', path: apiPath`/saml_idp_metadata/go_live/${orgId}` });
-    return trueOrFalseOn404(response, "make the org's SAML connection go live");
+    return sendOrFalse(this, [orgId], "make the org's SAML connection go live", () => ({ method: 'POST', path: apiPath`/saml_idp_metadata/go_live/${orgId}` }));
   }
 
   /**
@@ -370,9 +348,7 @@ export class OrgsApi {
    * @example await api.deleteSamlConnection(orgId);
    */
   async deleteSamlConnection(orgId: string): Promise<boolean> {
-    if (!isUuid(orgId)) return false;
-    const response = await httpOf(this).send({ method: 'DELETE', path: apiPath`/saml_idp_metadata/${orgId}` });
-    return trueOrFalseOn404(response, "delete the org's SAML connection");
+    return sendOrFalse(this, [orgId], "delete the org's SAML connection", () => ({ method: 'DELETE', path: apiPath`/saml_idp_metadata/${orgId}` }));
   }
 }
 

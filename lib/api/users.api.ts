@@ -1,6 +1,6 @@
 import { httpOf } from './api-context';
 import { PropelAuthFeatureNotEnabledError, PropelAuthNotFoundError } from './propelauth-api.errors';
-import { apiPath, errorFor, expectSuccess, type ApiRequest } from './propelauth-http.client';
+import { apiPath, errorFor, expectSuccess } from './propelauth-http.client';
 import type {
   AccessToken,
   CreateAccessTokenRequest,
@@ -26,7 +26,7 @@ import type {
   UsersPagedResponse,
   UsersQuery,
 } from './users.types';
-import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, trueOrFalseOn404 } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse, trueOrFalseOn404 } from './wire';
 
 /**
  * User functions of `PropelAuthApiService` (wire reference section 9.2). Mixed
@@ -214,7 +214,7 @@ export class UsersApi {
    * @example await api.updateUserMetadata(userId, { firstName: 'Ada', metadata: { plan: 'pro' } });
    */
   async updateUserMetadata(userId: string, request: UpdateUserMetadataRequest): Promise<boolean> {
-    return userUpdate(this, userId, 'update the user', {
+    return sendOrFalse(this, [userId], 'update the user', () => ({
       method: 'PUT',
       path: apiPath`/user/${userId}`,
       body: {
@@ -227,7 +227,7 @@ export class UsersApi {
         update_password_required: request.updatePasswordRequired,
         legacy_user_id: request.legacyUserId,
       },
-    });
+    }));
   }
 
   /**
@@ -237,11 +237,11 @@ export class UsersApi {
    * @example await api.updateUserEmail(userId, { newEmail: 'ada@new.example', requireEmailConfirmation: true });
    */
   async updateUserEmail(userId: string, request: UpdateUserEmailRequest): Promise<boolean> {
-    return userUpdate(this, userId, "update the user's email", {
+    return sendOrFalse(this, [userId], "update the user's email", () => ({
       method: 'PUT',
       path: apiPath`/user/${userId}/email`,
       body: { new_email: request.newEmail, require_email_confirmation: request.requireEmailConfirmation },
-    });
+    }));
   }
 
   /**
@@ -251,11 +251,11 @@ export class UsersApi {
    * @example await api.updateUserPassword(userId, { password: 'correct horse battery', askUserToUpdatePasswordOnLogin: true });
    */
   async updateUserPassword(userId: string, request: UpdateUserPasswordRequest): Promise<boolean> {
-    return userUpdate(this, userId, "update the user's password", {
+    return sendOrFalse(this, [userId], "update the user's password", () => ({
       method: 'PUT',
       path: apiPath`/user/${userId}/password`,
       body: { password: request.password, ask_user_to_update_password_on_login: request.askUserToUpdatePasswordOnLogin },
-    });
+    }));
   }
 
   /**
@@ -277,7 +277,7 @@ export class UsersApi {
    * @example await api.enableUserCanCreateOrgs(userId);
    */
   async enableUserCanCreateOrgs(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, 'let the user create orgs', { method: 'PUT', path: apiPath`/user/${userId}/can_create_orgs/enable` });
+    return sendOrFalse(this, [userId], 'let the user create orgs', () => ({ method: 'PUT', path: apiPath`/user/${userId}/can_create_orgs/enable` }));
   }
 
   /**
@@ -286,7 +286,7 @@ export class UsersApi {
    * @example await api.disableUserCanCreateOrgs(userId);
    */
   async disableUserCanCreateOrgs(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, 'stop the user creating orgs', { method: 'PUT', path: apiPath`/user/${userId}/can_create_orgs/disable` });
+    return sendOrFalse(this, [userId], 'stop the user creating orgs', () => ({ method: 'PUT', path: apiPath`/user/${userId}/can_create_orgs/disable` }));
   }
 
   /**
@@ -295,7 +295,7 @@ export class UsersApi {
    * @example if (!(await api.deleteUser(userId))) console.log('already gone');
    */
   async deleteUser(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, 'delete the user', { method: 'DELETE', path: apiPath`/user/${userId}` });
+    return sendOrFalse(this, [userId], 'delete the user', () => ({ method: 'DELETE', path: apiPath`/user/${userId}` }));
   }
 
   /**
@@ -304,7 +304,7 @@ export class UsersApi {
    * @example await api.disableUser(userId);
    */
   async disableUser(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, 'disable the user', { method: 'POST', path: apiPath`/user/${userId}/disable` });
+    return sendOrFalse(this, [userId], 'disable the user', () => ({ method: 'POST', path: apiPath`/user/${userId}/disable` }));
   }
 
   /**
@@ -313,7 +313,7 @@ export class UsersApi {
    * @example await api.enableUser(userId);
    */
   async enableUser(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, 'enable the user', { method: 'POST', path: apiPath`/user/${userId}/enable` });
+    return sendOrFalse(this, [userId], 'enable the user', () => ({ method: 'POST', path: apiPath`/user/${userId}/enable` }));
   }
 
   /**
@@ -322,7 +322,7 @@ export class UsersApi {
    * @example await api.disableUser2fa(userId);
    */
   async disableUser2fa(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, "disable the user's 2FA", { method: 'POST', path: apiPath`/user/${userId}/disable_2fa` });
+    return sendOrFalse(this, [userId], "disable the user's 2FA", () => ({ method: 'POST', path: apiPath`/user/${userId}/disable_2fa` }));
   }
 
   /**
@@ -331,7 +331,7 @@ export class UsersApi {
    * @example await api.logoutAllUserSessions(userId);
    */
   async logoutAllUserSessions(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, "log out the user's sessions", { method: 'POST', path: apiPath`/user/${userId}/logout_all_sessions` });
+    return sendOrFalse(this, [userId], "log out the user's sessions", () => ({ method: 'POST', path: apiPath`/user/${userId}/logout_all_sessions` }));
   }
 
   /**
@@ -341,7 +341,7 @@ export class UsersApi {
    * @example await api.resendEmailConfirmation(userId);
    */
   async resendEmailConfirmation(userId: string): Promise<boolean> {
-    return userUpdate(this, userId, 'resend the email confirmation', { method: 'POST', path: apiPath`/resend_email_confirmation`, body: { user_id: userId } });
+    return sendOrFalse(this, [userId], 'resend the email confirmation', () => ({ method: 'POST', path: apiPath`/resend_email_confirmation`, body: { user_id: userId } }));
   }
 
   /**
@@ -468,12 +468,6 @@ export class UsersApi {
     expectSuccess(response, "migrate the user's password");
     return true;
   }
-}
-
-/** A change to one user: `false` without a request for an id that is not a UUID, `false` on 404, else `true` or the typed error. */
-async function userUpdate(api: object, userId: string, action: string, request: ApiRequest): Promise<boolean> {
-  if (!isUuid(userId)) return false;
-  return trueOrFalseOn404(await httpOf(api).send(request), action);
 }
 
 /** A batch fetch: PropelAuth answers an array, re-keyed here as the official library does. */

@@ -1,5 +1,6 @@
 import { orgMemberInfoFromWire } from '../models/user-from-claims';
-import type { ApiResponse, HttpMethod } from './propelauth-http.client';
+import { httpOf } from './api-context';
+import type { ApiRequest, ApiResponse, HttpMethod } from './propelauth-http.client';
 import { errorFor } from './propelauth-http.client';
 import { PropelAuthNotFoundError } from './propelauth-api.errors';
 
@@ -92,4 +93,14 @@ export function isApiKeyId(id: unknown): id is string {
  */
 export function notFoundWithoutRequest(method: HttpMethod, path: string, message: string, code: string): PropelAuthNotFoundError {
   return new PropelAuthNotFoundError(`${message} (no request was sent)`, { status: 404, method, path, code });
+}
+
+/**
+ * An update that answers true, or false when the target does not exist: ids that
+ * cannot be valid (not UUIDs) are false without a request, a 404 is false.
+ */
+export async function sendOrFalse(api: object, ids: readonly unknown[], action: string, request: () => ApiRequest): Promise<boolean> {
+  // The request is built only for valid ids: building it may refuse a bad path parameter.
+  if (!ids.every(isUuid)) return false;
+  return trueOrFalseOn404(await httpOf(api).send(request()), action);
 }

@@ -65,6 +65,20 @@ describe('PropelAuthApiService: organizations', () => {
     (error: unknown) => error,
   );
 
+  it('every org update answers false for an id that cannot be a path parameter ("", ".", ".."), without a request', async () => {
+    for (const id of ['', '.', '..']) {
+      const calls: Array<[string, () => Promise<boolean>]> = [
+        ['deleteOrg', () => h.api.deleteOrg(id)],
+        ['allowOrgToSetupSamlConnection', () => h.api.allowOrgToSetupSamlConnection(id)],
+        ['disallowOrgToSetupSamlConnection', () => h.api.disallowOrgToSetupSamlConnection(id)],
+        ['updateOrg', () => h.api.updateOrg({ orgId: id, name: 'x' })],
+      ];
+      for (const [name, call] of calls) {
+        expect(await captureWire(h.emulator, async () => expect(await call(), `${name}(${JSON.stringify(id)})`).toBe(false))).toEqual([]);
+      }
+    }
+  });
+
   describe('fetchOrg', () => {
     it('returns the org in camelCase, metadata keys as sent', async () => {
       const org = seedOrg('Fetch', { metadata: { plan_tier: 'pro', nested_key: { inner_key: 1 } }, domain: 'fetch.test', maxUsers: 9, legacyOrgId: 'legacy-9' });

@@ -51,6 +51,25 @@ describe('PropelAuthApiService: users', () => {
     await h?.close();
   });
 
+  it('every user update answers false for an id that cannot be a path parameter ("", ".", ".."), without a request', async () => {
+    for (const id of ['', '.', '..']) {
+      const calls: Array<[string, () => Promise<boolean>]> = [
+        ['updateUserMetadata', () => h.api.updateUserMetadata(id, { firstName: 'x' })],
+        ['updateUserEmail', () => h.api.updateUserEmail(id, { newEmail: 'x@acme.test', requireEmailConfirmation: false })],
+        ['updateUserPassword', () => h.api.updateUserPassword(id, { password: 'correct horse battery' })],
+        ['deleteUser', () => h.api.deleteUser(id)],
+        ['disableUser', () => h.api.disableUser(id)],
+        ['enableUser', () => h.api.enableUser(id)],
+        ['disableUser2fa', () => h.api.disableUser2fa(id)],
+        ['logoutAllUserSessions', () => h.api.logoutAllUserSessions(id)],
+        ['resendEmailConfirmation', () => h.api.resendEmailConfirmation(id)],
+      ];
+      for (const [name, call] of calls) {
+        expect(await captureWire(h.emulator, async () => expect(await call(), `${name}(${JSON.stringify(id)})`).toBe(false))).toEqual([]);
+      }
+    }
+  });
+
   describe('fetchUserMetadataByUserId', () => {
     it('returns the user, with its orgs as OrgMemberInfo when asked, and properties keys as sent', async () => {
       const stored = h.emulator.createUser({ email: 'fetch@acme.test', firstName: 'Fe', properties: { favorite_color: 'red' } });
