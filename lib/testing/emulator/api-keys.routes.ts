@@ -2,10 +2,10 @@ import { ApiKeyStore, type EmulatorApiKey } from './api-keys.store';
 import type { EmulatorRouter } from './emulator-router';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, wireStoredMembership, wireUser } from './emulator-wire';
+import { integerParam, isObject, objectBody, optionalString, pageOf, UUID } from './emulator-fields';
 import type { EmulatorContext } from './propelauth-emulator';
 
 const PREFIX = '/api/backend/v1/end_user_api_keys';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const API_KEY_ID = /^[0-9a-f]{32}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -33,12 +33,12 @@ export function registerApiKeyRoutes(router: EmulatorRouter, { state }: Emulator
   router.add('GET', `${PREFIX}/:apiKeyId`, ({ params }) => ({ status: 200, body: wireApiKey(existingKey(state, keys, params.apiKeyId, true)) }));
 
   router.add('POST', PREFIX, ({ body }) => {
-    const key = keys.create(ownership(state, keys, asObject(body)));
+    const key = keys.create(ownership(state, keys, objectBody(body)));
     return { status: 200, body: { api_key_id: key.apiKeyId, api_key_token: key.token } };
   });
 
   router.add('POST', `${PREFIX}/import`, ({ body }) => {
-    const request = asObject(body);
+    const request = objectBody(body);
     const imported = optionalString(request, 'imported_api_key');
     if (!imported) throw new EmulatorInputError({ imported_api_key: ['The API key to import is required'] });
     if (keys.findByToken(imported, true)) throw new EmulatorInputError({ imported_api_key: ['This API key was already imported'] });
@@ -46,12 +46,12 @@ export function registerApiKeyRoutes(router: EmulatorRouter, { state }: Emulator
     return { status: 200, body: { api_key_id: key.apiKeyId } };
   });
 
-  router.add('POST', `${PREFIX}/validate`, ({ body }) => validate(state, keys, asObject(body), false));
-  router.add('POST', `${PREFIX}/validate_imported`, ({ body }) => validate(state, keys, asObject(body), true));
+  router.add('POST', `${PREFIX}/validate`, ({ body }) => validate(state, keys, objectBody(body), false));
+  router.add('POST', `${PREFIX}/validate_imported`, ({ body }) => validate(state, keys, objectBody(body), true));
 
   router.add('PATCH', `${PREFIX}/:apiKeyId`, ({ params, body }) => {
     const key = existingKey(state, keys, params.apiKeyId, false);
-    const request = asObject(body);
+    const request = objectBody(body);
     const expiresAt = request.expires_at_seconds;
     if (expiresAt !== undefined && expiresAt !== null) key.expiresAtSeconds = futureTime(keys, expiresAt);
     if (request.set_to_never_expire === true) key.expiresAtSeconds = null;
@@ -155,29 +155,17 @@ function page(state: EmulatorState, keys: ApiKeyStore, query: URLSearchParams, a
   const email = query.get('user_email');
   if (email !== null) {
     const user = state.findUserByEmail(email);
-    if (!user || (userId !== undefined && userId !== user.userId)) return pageOf([], number, size);
+    if (!user || (userId !== undefined && userId !== user.userId)) return pageOf([], size, number, 'api_keys', wireApiKey);
     userId = user.userId;
   }
   const matching = [...keys.keys.values()]
     .filter((key) => isArchived(state, keys, key) === archived)
     .filter((key) => (orgId === undefined || key.orgId === orgId) && (userId === undefined || key.userId === userId));
-  return pageOf(matching.slice(number * size, (number + 1) * size).map(wireApiKey), number, size, matching.length);
-}
-
-function pageOf(apiKeys: unknown[], currentPage: number, pageSize: number, total = 0) {
-  return { api_keys: apiKeys, total_api_keys: total, current_page: currentPage, page_size: pageSize, has_more_results: (currentPage + 1) * pageSize < total };
+  return pageOf(matching, size, number, 'api_keys', wireApiKey);
 }
 
 function pageSize(query: URLSearchParams): number {
   return integerParam(query, 'page_size', 10, 1, 1000);
-}
-
-function integerParam(query: URLSearchParams, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = query.get(name);
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new EmulatorInputError({ [name]: [`${name} must be an integer from ${min} to ${max}`] });
-  return value;
 }
 
 function queryId(query: URLSearchParams, name: string, pattern: RegExp): string | undefined {
@@ -218,19 +206,4 @@ function futureTime(keys: ApiKeyStore, value: unknown): number {
 function metadataOf(value: unknown): Record<string, unknown> {
   if (!isObject(value)) throw new EmulatorInputError({ metadata: ['Metadata must be a JSON object'] });
   return value;
-}
-
-function asObject(body: unknown): Record<string, unknown> {
-  return isObject(body) ? body : {};
-}
-
-function optionalString(body: Record<string, unknown>, name: string): string | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new EmulatorInputError({ [name]: [`${name} must be a string`] });
-  return value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@ import type { ChartMetric, ChartMetricCadence } from '../../api/insights.types';
 import type { EmulatorRouter } from './emulator-router';
 import { EmulatorInputError, EmulatorNotFoundError, type EmulatorState } from './emulator-state';
 import { dropUndefined } from './emulator-wire';
+import { UUID } from './emulator-fields';
 import {
   chartEvents,
   computeOrgReport,
@@ -119,8 +120,6 @@ export function registerInsightsRoutes(router: EmulatorRouter, { state }: Emulat
     return { status: 200, body: { chart_type: CHART_TYPES[metric], cadence, metrics } };
   });
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `page_size` (1..1000, default 10) and `page_number` (0-based, default 0) of a query; anything else is a 400. */
 function paging(query: URLSearchParams, sizeName: string, numberName: string): { pageSize: number; pageNumber: number } {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EmulatorHandler, EmulatorRouter } from './emulator-router';
 import { EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, urlSafeName, wireOrg } from './emulator-wire';
+import { isObject, objectBody, optionalBoolean, optionalString, pageOf } from './emulator-fields';
 import { OIDC_IDP_TYPES, OrgStore, SAML_PROVIDERS, type EmulatorOidcConnection, type EmulatorOidcIdpType, type EmulatorSamlProvider } from './orgs.store';
 import type { EmulatorContext } from './propelauth-emulator';
 
@@ -32,7 +33,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
   route('GET', '/org/:orgId', ({ params }) => ({ status: 200, body: wireOrg(orgOf(params.orgId)) }));
 
   route('POST', '/org/query', ({ body }) => {
-    const request = bodyOf(body);
+    const request = objectBody(body);
     const pageSize = optionalInteger(request, 'page_size', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
     const pageNumber = optionalInteger(request, 'page_number', 0) ?? 0;
     const orderBy = optionalString(request, 'order_by') ?? 'CREATED_AT_ASC';
@@ -54,27 +55,20 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
       const byTime = a.org.createdAt - b.org.createdAt || a.index - b.index;
       return orderBy === 'CREATED_AT_DESC' ? -byTime : byTime;
     });
-    const page = matching.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize);
     return {
       status: 200,
-      body: {
-        orgs: page.map(({ org }) =>
-          dropUndefined({
-            org_id: org.orgId,
-            name: org.name,
-            is_saml_configured: org.isSamlConfigured,
-            metadata: org.metadata,
-            max_users: org.maxUsers,
-            custom_role_mapping_name: org.customRoleMappingName,
-            legacy_org_id: org.legacyOrgId,
-            created_at: org.createdAt,
-          }),
-        ),
-        total_orgs: matching.length,
-        current_page: pageNumber,
-        page_size: pageSize,
-        has_more_results: (pageNumber + 1) * pageSize < matching.length,
-      },
+      body: pageOf(matching, pageSize, pageNumber, 'orgs', ({ org }) =>
+        dropUndefined({
+          org_id: org.orgId,
+          name: org.name,
+          is_saml_configured: org.isSamlConfigured,
+          metadata: org.metadata,
+          max_users: org.maxUsers,
+          custom_role_mapping_name: org.customRoleMappingName,
+          legacy_org_id: org.legacyOrgId,
+          created_at: org.createdAt,
+        }),
+      ),
     };
   });
 
@@ -95,33 +89,26 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
     const pageSize = queryInteger(query, 'page_size', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
     const pageNumber = queryInteger(query, 'page_number', 0) ?? 0;
     const matching = state.pendingInvites.filter((invite) => (orgId === undefined || invite.orgId === orgId) && state.orgs.has(invite.orgId));
-    const page = matching.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize);
     return {
       status: 200,
-      body: {
-        invites: page.map((invite) =>
-          dropUndefined({
-            invitee_email: invite.inviteeEmail,
-            org_id: invite.orgId,
-            org_name: state.orgs.get(invite.orgId)!.name,
-            role_in_org: invite.role,
-            additional_roles_in_org: invite.additionalRoles,
-            created_at: invite.createdAt,
-            expires_at: invite.expiresAt,
-            inviter_email: invite.inviterEmail,
-            inviter_user_id: invite.inviterUserId,
-          }),
-        ),
-        total_invites: matching.length,
-        current_page: pageNumber,
-        page_size: pageSize,
-        has_more_results: (pageNumber + 1) * pageSize < matching.length,
-      },
+      body: pageOf(matching, pageSize, pageNumber, 'invites', (invite) =>
+        dropUndefined({
+          invitee_email: invite.inviteeEmail,
+          org_id: invite.orgId,
+          org_name: state.orgs.get(invite.orgId)!.name,
+          role_in_org: invite.role,
+          additional_roles_in_org: invite.additionalRoles,
+          created_at: invite.createdAt,
+          expires_at: invite.expiresAt,
+          inviter_email: invite.inviterEmail,
+          inviter_user_id: invite.inviterUserId,
+        }),
+      ),
     };
   });
 
   route('DELETE', '/pending_org_invites', ({ body }) => {
-    const request = bodyOf(body);
+    const request = objectBody(body);
     const email = requiredString(request, 'invitee_email').trim().toLowerCase();
     const orgId = requiredString(request, 'org_id');
     orgOf(orgId);
@@ -132,7 +119,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
   });
 
   route('POST', '/org/', ({ body }) => {
-    const request = bodyOf(body);
+    const request = objectBody(body);
     const name = requiredString(request, 'name');
     const domain = optionalDomain(request, 'domain');
     const domainAutojoin = optionalBoolean(request, 'enable_auto_joining_by_domain') ?? false;
@@ -147,7 +134,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
 
   route('PUT', '/org/:orgId', ({ params, body }) => {
     const org = orgOf(params.orgId);
-    const request = bodyOf(body);
+    const request = objectBody(body);
     // Validate everything before changing anything.
     const name = optionalString(request, 'name');
     if (name !== undefined && name.trim() === '') throw new EmulatorInputError({ name: ['name must not be empty'] });
@@ -256,7 +243,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
 
   route('POST', '/org/:orgId/create_saml_connection_link', (request) => {
     const org = orgOf(request.params.orgId);
-    const expiresIn = optionalInteger(bodyOf(request.body), 'expires_in_seconds', 1) ?? DEFAULT_SAML_LINK_SECONDS;
+    const expiresIn = optionalInteger(objectBody(request.body), 'expires_in_seconds', 1) ?? DEFAULT_SAML_LINK_SECONDS;
     requireSamlAllowed(org);
     const now = Math.floor(Date.now() / 1000);
     const url = `${authUrl}/saml/setup/${randomBytes(16).toString('hex')}`;
@@ -271,7 +258,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
   });
 
   route('POST', '/saml_idp_metadata', ({ body }) => {
-    const request = bodyOf(body);
+    const request = objectBody(body);
     const org = orgOf(requiredString(request, 'org_id'));
     const idpEntityId = requiredString(request, 'idp_entity_id');
     const idpSsoUrl = requiredUrl(request, 'idp_sso_url');
@@ -286,7 +273,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
   });
 
   route('POST', '/oidc_idp_metadata', ({ body }) => {
-    const request = bodyOf(body);
+    const request = objectBody(body);
     const org = orgOf(requiredString(request, 'org_id'));
     const idpType = requiredString(request, 'idp_type');
     if (!(OIDC_IDP_TYPES as readonly string[]).includes(idpType)) {
@@ -330,7 +317,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
 
 /** The body of `add_user`, `change_role` and `remove_user`: missing fields 400, unknown user or org 404, unknown role 400. */
 function membershipRequest(state: EmulatorState, body: unknown, withRole: boolean) {
-  const request = bodyOf(body);
+  const request = objectBody(body);
   const userId = requiredString(request, 'user_id');
   const orgId = requiredString(request, 'org_id');
   const role = withRole ? requiredString(request, 'role') : '';
@@ -367,21 +354,6 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function bodyOf(body: unknown): Record<string, unknown> {
-  return isObject(body) ? body : {};
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function optionalString(body: Record<string, unknown>, name: string): string | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new EmulatorInputError({ [name]: [`${name} must be a string`] });
-  return value;
-}
-
 function requiredString(body: Record<string, unknown>, name: string): string {
   const value = optionalString(body, name);
   if (value === undefined || value.trim() === '') throw new EmulatorInputError({ [name]: [`${name} is required`] });
@@ -404,13 +376,6 @@ function optionalDomain(body: Record<string, unknown>, name: string): string | u
   const value = optionalString(body, name);
   if (value !== undefined && !DOMAIN.test(value)) throw new EmulatorInputError({ [name]: [`${value} is not a valid domain`] });
   return value?.toLowerCase();
-}
-
-function optionalBoolean(body: Record<string, unknown>, name: string): boolean | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new EmulatorInputError({ [name]: [`${name} must be a boolean`] });
-  return value;
 }
 
 function optionalInteger(body: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

@@ -1,5 +1,6 @@
 import type { EmulatorRouter } from './emulator-router';
 import { EmulatorHttpError, type EmulatorState } from './emulator-state';
+import { objectBody } from './emulator-fields';
 import type { EmulatorContext } from './propelauth-emulator';
 import { StepUpMfaStore, type EmulatorGrantType } from './step-up-mfa.store';
 
@@ -70,7 +71,7 @@ type FieldKind = 'string' | 'grant_type' | 'seconds';
 /** The request's fields, checked (and the feature gate first); any problem is `invalid_request_fields`. */
 function fields<K extends string>(mfa: StepUpMfaStore, body: unknown, spec: Record<K, FieldKind>): Record<K, string> {
   if (mfa.featureGated) throw mfaError(402, 'feature_gated', "This feature isn't available on your current pricing plan");
-  const request = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const request = objectBody(body);
   const problems: Record<string, [string, string]> = {};
   const values = {} as Record<K, string>;
   for (const name of Object.keys(spec) as K[]) {

@@ -3,6 +3,7 @@ import type { EmulatorRouter } from './emulator-router';
 import type { EmulatorContext } from './propelauth-emulator';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorUser } from './emulator-state';
 import { dropUndefined, wireUser } from './emulator-wire';
+import { integerParam, isObject, objectBody, optionalBoolean, optionalString, pageOf } from './emulator-fields';
 import { OAUTH_PROVIDERS, UserStore, type EmulatorMfaSetup, type EmulatorOAuthProvider, type EmulatorOAuthToken } from './users.store';
 
 const PREFIX = '/api/backend/v1';
@@ -67,7 +68,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
         (legacyUserId === null || user.legacyUserId === legacyUserId),
     );
     const includeOrgs = query.get('include_orgs') === 'true';
-    return ok(page(users, pageSize, pageNumber, 'users', (user) => wireUser(state, user, includeOrgs)));
+    return ok(pageOf(users, pageSize, pageNumber, 'users', (user) => wireUser(state, user, includeOrgs)));
   });
 
   router.add('GET', `${PREFIX}/user/org/:orgId`, ({ params, query }) => {
@@ -82,7 +83,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
     });
     const includeOrgs = query.get('include_orgs') === 'true';
     return ok(
-      page(users, pageSize, pageNumber, 'users', (user) => {
+      pageOf(users, pageSize, pageNumber, 'users', (user) => {
         const membership = members.get(user.userId)!;
         return { ...wireUser(state, user, includeOrgs), role_in_org: membership.role, additional_roles_in_org: membership.additionalRoles };
       }),
@@ -119,15 +120,15 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   // --- creating users ------------------------------------------------------
   router.add('POST', `${PREFIX}/user/`, ({ body }) => {
     const request = objectBody(body);
-    const askToUpdate = boolField(request, 'ask_user_to_update_password_on_login');
-    const user = state.createUser({ ...profileFields(request), password: stringField(request, 'password') });
+    const askToUpdate = optionalBoolean(request, 'ask_user_to_update_password_on_login');
+    const user = state.createUser({ ...profileFields(request), password: optionalString(request, 'password') });
     user.updatePasswordRequired = askToUpdate === true;
     return ok({ user_id: user.userId });
   });
 
   router.add('POST', `${PREFIX}/magic_link`, ({ body }) => {
     const request = objectBody(body);
-    const email = stringField(request, 'email');
+    const email = optionalString(request, 'email');
     if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
     let user = state.findUserByEmail(email);
     if (!user) {
@@ -144,15 +145,15 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('POST', `${PREFIX}/migrate_user/`, ({ body }) => {
     const request = objectBody(body);
     const hash = passwordHash(request, 'existing_password_hash', false);
-    const secret = stringField(request, 'existing_mfa_base32_encoded_secret');
+    const secret = optionalString(request, 'existing_mfa_base32_encoded_secret');
     if (secret !== undefined && !/^[A-Z2-7]+=*$/i.test(secret)) throw new EmulatorInputError({ existing_mfa_base32_encoded_secret: ['Not a base32 secret'] });
-    const legacyUserId = stringField(request, 'existing_user_id');
+    const legacyUserId = optionalString(request, 'existing_user_id');
     if (legacyUserId !== undefined && [...state.users.values()].some((user) => user.legacyUserId === legacyUserId)) {
       throw new EmulatorInputError({ existing_user_id: ['A user with this existing_user_id was already migrated'] });
     }
-    const enabled = boolField(request, 'enabled');
-    const updatePasswordRequired = boolField(request, 'update_password_required');
-    const pictureUrl = stringField(request, 'picture_url');
+    const enabled = optionalBoolean(request, 'enabled');
+    const updatePasswordRequired = optionalBoolean(request, 'update_password_required');
+    const pictureUrl = optionalString(request, 'picture_url');
     const user = state.createUser({ ...profileFields(request), legacyUserId });
     Object.assign(user, { enabled: enabled ?? true, updatePasswordRequired: updatePasswordRequired ?? false, pictureUrl, hasPassword: hash !== undefined });
     if (hash !== undefined) store().passwordHashes.set(user.userId, hash);
@@ -162,7 +163,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
 
   router.add('POST', `${PREFIX}/migrate_user/password`, ({ body }) => {
     const request = objectBody(body);
-    const user = userOr404(stringField(request, 'user_id') ?? '');
+    const user = userOr404(optionalString(request, 'user_id') ?? '');
     store().passwordHashes.set(user.userId, passwordHash(request, 'password_hash', true)!);
     user.hasPassword = true;
     return ok();
@@ -172,7 +173,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('PUT', `${PREFIX}/user/:userId`, ({ params, body }) => {
     const user = userOr404(params.userId);
     const request = objectBody(body);
-    const username = stringField(request, 'username');
+    const username = optionalString(request, 'username');
     if (username !== undefined) {
       const holder = state.findUserByUsername(username);
       if (holder && holder !== user) throw new EmulatorInputError({ username: ['Username already exists'] });
@@ -182,11 +183,11 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
     }
     const changes = dropUndefined({
       username,
-      firstName: stringField(request, 'first_name'),
-      lastName: stringField(request, 'last_name'),
-      pictureUrl: stringField(request, 'picture_url'),
-      updatePasswordRequired: boolField(request, 'update_password_required'),
-      legacyUserId: stringField(request, 'legacy_user_id'),
+      firstName: optionalString(request, 'first_name'),
+      lastName: optionalString(request, 'last_name'),
+      pictureUrl: optionalString(request, 'picture_url'),
+      updatePasswordRequired: optionalBoolean(request, 'update_password_required'),
+      legacyUserId: optionalString(request, 'legacy_user_id'),
       metadata: isObject(request.metadata) ? request.metadata : undefined,
     });
     Object.assign(user, changes);
@@ -197,11 +198,11 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('PUT', `${PREFIX}/user/:userId/email`, ({ params, body }) => {
     const user = userOr404(params.userId);
     const request = objectBody(body);
-    const newEmail = stringField(request, 'new_email')?.trim().toLowerCase();
+    const newEmail = optionalString(request, 'new_email')?.trim().toLowerCase();
     if (!newEmail || !/^[^@\s]+@[^@\s]+$/.test(newEmail)) throw new EmulatorInputError({ new_email: ['Email is invalid'] });
     const holder = state.findUserByEmail(newEmail);
     if (holder && holder !== user) throw new EmulatorInputError({ new_email: ['Email already exists'] });
-    if (boolField(request, 'require_email_confirmation') === true) {
+    if (optionalBoolean(request, 'require_email_confirmation') === true) {
       store().pendingEmailChanges.set(user.userId, newEmail); // takes effect once the user confirms it
     } else {
       Object.assign(user, { email: newEmail, emailConfirmed: true });
@@ -213,11 +214,11 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('PUT', `${PREFIX}/user/:userId/password`, ({ params, body }) => {
     const user = userOr404(params.userId);
     const request = objectBody(body);
-    const password = stringField(request, 'password');
+    const password = optionalString(request, 'password');
     if (password === undefined || password.length < MIN_PASSWORD_LENGTH) {
       throw new EmulatorInputError({ password: [`Password must be at least ${MIN_PASSWORD_LENGTH} characters`] });
     }
-    Object.assign(user, { hasPassword: true, updatePasswordRequired: boolField(request, 'ask_user_to_update_password_on_login') === true });
+    Object.assign(user, { hasPassword: true, updatePasswordRequired: optionalBoolean(request, 'ask_user_to_update_password_on_login') === true });
     store().passwordHashes.delete(user.userId);
     return ok();
   });
@@ -247,7 +248,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   });
 
   router.add('POST', `${PREFIX}/resend_email_confirmation`, ({ body }) => {
-    const user = userOr404(stringField(objectBody(body), 'user_id') ?? '');
+    const user = userOr404(optionalString(objectBody(body), 'user_id') ?? '');
     if (user.emailConfirmed && !store().pendingEmailChanges.has(user.userId)) throw new EmulatorInputError({ user_id: ['The email address is already confirmed'] });
     const last = store().confirmationEmailsSentAt.get(user.userId);
     const waitSeconds = last === undefined ? 0 : Math.ceil(CONFIRMATION_EMAIL_COOLDOWN_SECONDS - (Date.now() - last) / 1000);
@@ -264,7 +265,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
 
   // --- invitations (the entries of state.pendingInvites) -------------------
   const invite = (org: EmulatorOrg, email: string, request: Record<string, unknown>, emailField: string) => {
-    const role = stringField(request, 'role');
+    const role = optionalString(request, 'role');
     if (!role) throw new EmulatorInputError({ role: ['role is required'] });
     const additional = request.additional_roles ?? [];
     if (!Array.isArray(additional) || !additional.every((name) => typeof name === 'string')) throw new EmulatorInputError({ additional_roles: ['additional_roles must be a list of role names'] });
@@ -283,9 +284,9 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('POST', `${PREFIX}/invite_user`, ({ body }) => {
     state.requireOrganizations();
     const request = objectBody(body);
-    const org = state.orgs.get(stringField(request, 'org_id') ?? '');
+    const org = state.orgs.get(optionalString(request, 'org_id') ?? '');
     if (!org) throw new EmulatorNotFoundError();
-    const email = stringField(request, 'email')?.trim().toLowerCase();
+    const email = optionalString(request, 'email')?.trim().toLowerCase();
     if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new EmulatorInputError({ email: ['Email is invalid'] });
     return invite(org, email, request, 'email');
   });
@@ -293,46 +294,22 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('POST', `${PREFIX}/invite_user_by_id`, ({ body }) => {
     state.requireOrganizations();
     const request = objectBody(body);
-    const org = state.orgs.get(stringField(request, 'org_id') ?? '');
+    const org = state.orgs.get(optionalString(request, 'org_id') ?? '');
     if (!org) throw new EmulatorNotFoundError();
-    return invite(org, userOr404(stringField(request, 'user_id') ?? '').email, request, 'user_id');
+    return invite(org, userOr404(optionalString(request, 'user_id') ?? '').email, request, 'user_id');
   });
 }
 
 /** The profile fields that `POST /user/` and `POST /migrate_user/` share, from the snake_case body. */
 function profileFields(request: Record<string, unknown>): CreateEmulatorUser {
   return {
-    email: stringField(request, 'email') ?? '',
+    email: optionalString(request, 'email') ?? '',
     emailConfirmed: request.email_confirmed === true,
-    firstName: stringField(request, 'first_name'),
-    lastName: stringField(request, 'last_name'),
-    username: stringField(request, 'username'),
+    firstName: optionalString(request, 'first_name'),
+    lastName: optionalString(request, 'last_name'),
+    username: optionalString(request, 'username'),
     properties: isObject(request.properties) ? request.properties : undefined,
   };
-}
-
-/** A string field of a request body, or undefined; any other type is a 400. */
-export function stringField(body: Record<string, unknown>, name: string): string | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new EmulatorInputError({ [name]: [`${name} must be a string`] });
-  return value;
-}
-
-/** A boolean field of a request body, or undefined; any other type is a 400. */
-export function boolField(body: Record<string, unknown>, name: string): boolean | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new EmulatorInputError({ [name]: [`${name} must be a boolean`] });
-  return value;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function objectBody(body: unknown): Record<string, unknown> {
-  return isObject(body) ? body : {};
 }
 
 function now(): number {
@@ -347,25 +324,7 @@ function requiredParam(query: URLSearchParams, name: string): string {
 
 /** `page_size` (1 to 100, default 10) and `page_number` (from 0, default 0). */
 function paging(query: URLSearchParams): { pageSize: number; pageNumber: number } {
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = query.get(name);
-    if (raw === null) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) throw new EmulatorInputError({ [name]: [`${name} must be an integer from ${min} to ${max}`] });
-    return value;
-  };
-  return { pageSize: integer('page_size', 10, 1, MAX_PAGE_SIZE), pageNumber: integer('page_number', 0, 0, Number.MAX_SAFE_INTEGER) };
-}
-
-function page<T>(items: T[], pageSize: number, pageNumber: number, name: string, wire: (item: T) => unknown): Record<string, unknown> {
-  const start = pageSize * pageNumber;
-  return {
-    [name]: items.slice(start, start + pageSize).map(wire),
-    [`total_${name}`]: items.length,
-    current_page: pageNumber,
-    page_size: pageSize,
-    has_more_results: start + pageSize < items.length,
-  };
+  return { pageSize: integerParam(query, 'page_size', 10, 1, MAX_PAGE_SIZE), pageNumber: integerParam(query, 'page_number', 0, 0) };
 }
 
 /** Sorted as asked; ties (users created in the same second) keep the order of creation. */
@@ -403,7 +362,7 @@ function wireOAuthToken(provider: EmulatorOAuthProvider, token: EmulatorOAuthTok
 
 /** A password hash in modular crypt / PHC form (`$2b$10$...`, `$argon2id$...`, `pbkdf2_sha256$...`). */
 function passwordHash(request: Record<string, unknown>, field: string, required: boolean): string | undefined {
-  const hash = stringField(request, field);
+  const hash = optionalString(request, field);
   if (hash === undefined && !required) return undefined;
   if (hash === undefined || !/^[^\s$]*\$\S+$/.test(hash)) throw new EmulatorInputError({ [field]: ['Unsupported password hash format'] });
   return hash;

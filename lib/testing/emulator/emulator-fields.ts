@@ -1,0 +1,51 @@
+import { EmulatorInputError } from './emulator-state';
+
+/** A UUID in any case, as PropelAuth's user and org ids are. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A plain object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The request body if it is an object, else `{}` (so every field reads as missing). */
+export function objectBody(body: unknown): Record<string, unknown> {
+  return isObject(body) ? body : {};
+}
+
+/** A string field of a request body, or undefined if missing or null; any other type is a 400. */
+export function optionalString(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new EmulatorInputError({ [name]: [`${name} must be a string`] });
+  return value;
+}
+
+/** A boolean field of a request body, or undefined if missing or null; any other type is a 400. */
+export function optionalBoolean(body: Record<string, unknown>, name: string): boolean | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new EmulatorInputError({ [name]: [`${name} must be a boolean`] });
+  return value;
+}
+
+/** A query parameter of plain digits from `min` to `max`, or `fallback` if absent; anything else is a 400. */
+export function integerParam(query: URLSearchParams, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new EmulatorInputError({ [name]: [`${name} must be an integer from ${min} to ${max}`] });
+  return value;
+}
+
+/** One page of `items` on the wire: `{ [name], total_[name], current_page, page_size, has_more_results }`. */
+export function pageOf<T>(items: T[], pageSize: number, pageNumber: number, name: string, wire: (item: T) => unknown): Record<string, unknown> {
+  const start = pageSize * pageNumber;
+  return {
+    [name]: items.slice(start, start + pageSize).map(wire),
+    [`total_${name}`]: items.length,
+    current_page: pageNumber,
+    page_size: pageSize,
+    has_more_results: start + pageSize < items.length,
+  };
+}
