@@ -38,7 +38,7 @@ function convert(value: unknown): unknown {
 }
 
 /** `user_id` -> `userId` (letters only after the underscore, as PropelAuth's Node library does). */
-export function camelKey(key: string): string {
+function camelKey(key: string): string {
   return key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
 

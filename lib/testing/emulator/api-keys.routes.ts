@@ -66,7 +66,7 @@ export function registerApiKeyRoutes(router: EmulatorRouter, { state }: Emulator
 }
 
 /** PropelAuth's answer for a key (never its token). */
-export function wireApiKey(key: EmulatorApiKey): Record<string, unknown> {
+function wireApiKey(key: EmulatorApiKey): Record<string, unknown> {
   return dropUndefined({
     api_key_id: key.apiKeyId,
     created_at: key.createdAt,

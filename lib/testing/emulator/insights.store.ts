@@ -270,7 +270,7 @@ export function computeOrgReport(state: EmulatorState, report: OrgReportType, in
 }
 
 /** The latest `lastActiveAt` among the org's members (-Infinity without members). */
-export function lastActivityInOrg(state: EmulatorState, orgId: string): number {
+function lastActivityInOrg(state: EmulatorState, orgId: string): number {
   let latest = Number.NEGATIVE_INFINITY;
   for (const userId of state.memberships.get(orgId)?.keys() ?? []) {
     const user = state.users.get(userId);
@@ -310,7 +310,7 @@ export function chartEvents(state: EmulatorState, metric: ChartMetric): number[]
 }
 
 /** Days of a report interval: '7' -> 7, 'Weekly' -> 7, 'Monthly' -> 30. */
-export function intervalDays(interval: string): number {
+function intervalDays(interval: string): number {
   if (interval === 'Weekly') return 7;
   if (interval === 'Monthly') return 30;
   return Number(interval);
