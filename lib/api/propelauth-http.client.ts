@@ -166,11 +166,8 @@ export function expectSuccess(response: ApiResponse, action: string): unknown {
 
 /** The typed error for a failed answer (see `expectSuccess`). */
 export function errorFor(response: ApiResponse, action: string): PropelAuthApiError {
-  const { status, body, request } = response;
-  const code = errorCodeOf(body);
-  const details = { status, method: request.method, path: request.path, body, code };
-  const what = `PropelAuth refused to ${action} (HTTP ${status} from ${request.method} ${request.path})`;
-  switch (status) {
+  const { what, details } = refusalOf(response, action);
+  switch (response.status) {
     case 400:
       return new PropelAuthBadRequestError(`${what}: invalid request`, details);
     case 401:
@@ -216,7 +213,15 @@ function waitSecondsFor(response: ApiResponse): number | undefined {
   return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : response.retryAfterSeconds;
 }
 
-function errorCodeOf(body: unknown): string | undefined {
+/** What every error for a failed answer says and carries: "PropelAuth refused to <action> (HTTP …)", and the details. */
+export function refusalOf(response: ApiResponse, action: string) {
+  const { status, body, request } = response;
+  const details = { status, method: request.method, path: request.path, body, code: errorCodeOf(body) };
+  return { what: `PropelAuth refused to ${action} (HTTP ${status} from ${request.method} ${request.path})`, details };
+}
+
+/** The `error_code` of an error body, when it has one. */
+export function errorCodeOf(body: unknown): string | undefined {
   const code = (body as { error_code?: unknown } | undefined)?.error_code;
   return typeof code === 'string' ? code : undefined;
 }

@@ -6,7 +6,7 @@ import {
   PropelAuthFeatureNotEnabledError,
   PropelAuthNotFoundError,
 } from './propelauth-api.errors';
-import { apiPath, errorFor, type ApiResponse } from './propelauth-http.client';
+import { apiPath, errorCodeOf, errorFor, refusalOf, type ApiResponse } from './propelauth-http.client';
 import type {
   SendSmsMfaCodeRequest,
   SendSmsMfaCodeRequestResponse,
@@ -135,33 +135,18 @@ function stepUpSuccess(response: ApiResponse, action: string): unknown {
 }
 
 function stepUpError(response: ApiResponse, action: string): PropelAuthApiError {
-  const { status, body, request } = response;
-  const { errorCode, userFacingError } = errorBodyOf(body);
+  const { what, details } = refusalOf(response, action);
+  const errorCode = details.code;
   // 401 and 429 keep the shared meaning (key rejected; rate limited with waitSeconds).
-  const ErrorType = status === 401 || status === 429 || errorCode === undefined ? undefined : ERROR_BY_CODE[errorCode];
+  const ErrorType = response.status === 401 || response.status === 429 || errorCode === undefined ? undefined : ERROR_BY_CODE[errorCode];
   if (ErrorType === undefined) return errorFor(response, action);
-  const reason = userFacingError === undefined ? errorCode : `${errorCode}: ${userFacingError}`;
-  return new ErrorType(`PropelAuth refused to ${action} (HTTP ${status} from ${request.method} ${request.path}): ${reason}`, {
-    status,
-    method: request.method,
-    path: request.path,
-    body,
-    code: errorCode,
-  });
-}
-
-function errorBodyOf(body: unknown): { errorCode?: string; userFacingError?: string } {
-  if (body === null || typeof body !== 'object') return {};
-  const { error_code: errorCode, user_facing_error: userFacingError } = body as Record<string, unknown>;
-  return {
-    errorCode: typeof errorCode === 'string' ? errorCode : undefined,
-    userFacingError: typeof userFacingError === 'string' ? userFacingError : undefined,
-  };
+  const userFacingError = (response.body as { user_facing_error?: unknown }).user_facing_error;
+  return new ErrorType(`${what}: ${typeof userFacingError === 'string' ? `${errorCode}: ${userFacingError}` : errorCode}`, details);
 }
 
 /** PropelAuth's "no such grant" answer: `invalid_request_fields` with `field_errors.grant` = `grant_not_found`. */
 function isGrantNotFound(body: unknown): boolean {
-  if (errorBodyOf(body).errorCode !== 'invalid_request_fields') return false;
+  if (errorCodeOf(body) !== 'invalid_request_fields') return false;
   const fieldErrors = (body as { field_errors?: unknown }).field_errors;
   if (fieldErrors === null || typeof fieldErrors !== 'object') return false;
   const grant = (fieldErrors as Record<string, unknown>).grant;
