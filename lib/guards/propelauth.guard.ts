@@ -239,8 +239,7 @@ export abstract class PropelAuthGuard implements CanActivate {
       state = this.failure(error);
     }
     const settle = (settled: RequestAuthState) => {
-      if (settled.user !== undefined) request.user = settled.user;
-      setRequestAuthState(request, settled);
+      setRequestAuthState(request, settled); // a verified user lands on request.user
       return settled;
     };
     if (state.pending === undefined) return settle(state);

@@ -29,18 +29,40 @@ export interface RequestAuthState {
   pending?: Promise<RequestAuthState>;
 }
 
-// Kept on the request under a private symbol, so a request is verified at most once
-// however many guards run, and the state goes away with the request. (A WeakMap
-// costs an ephemeron per request, which the garbage collector pays for again.)
+// A verified request keeps its state where the app sees it anyway: `request.user`, and
+// `request.org` after an org check. Every property added to a request object costs
+// (it changes the object's hidden class, on the hottest object of the server), so the
+// usual request gets those one or two and nothing else. `request.user` counts as
+// verified only when it is a User a guard verified (VERIFIED_USERS), so another
+// middleware's `req.user` is never taken for ours, and `request.org` only when it is
+// that user's own membership. Failures and a pending key reload, which have no user to
+// show, are kept under a private symbol instead. Either way a request is verified at
+// most once however many guards run, and the state goes away with the request.
 const AUTH_STATE = Symbol('propelauth:request-auth-state');
+const VERIFIED_USERS = new WeakSet<User>();
 
 export function getRequestAuthState(request: object): RequestAuthState | undefined {
-  return (request as { [AUTH_STATE]?: RequestAuthState })[AUTH_STATE];
+  const recorded = (request as { [AUTH_STATE]?: RequestAuthState })[AUTH_STATE];
+  if (recorded !== undefined) return recorded;
+  const { user, org } = request as PropelAuthRequest;
+  if (user === undefined || !VERIFIED_USERS.has(user)) return undefined;
+  // A null-prototype map: a looked-up id never reaches Object.prototype.
+  return { user, org: org !== undefined && user.orgIdToOrgMemberInfo[org.orgId] === org ? org : undefined };
 }
 
+/** Records the state of a request: a verified user on `request.user`, anything else under the private symbol. */
 export function setRequestAuthState(request: object, state: RequestAuthState): void {
+  const target = request as PropelAuthRequest & { [AUTH_STATE]?: RequestAuthState };
+  if (state.user !== undefined && state.pending === undefined) {
+    VERIFIED_USERS.add(state.user);
+    target.user = state.user;
+    if (state.org !== undefined) target.org = state.org;
+    // A state recorded before (a reload that has now settled) gives way.
+    if (target[AUTH_STATE] !== undefined) target[AUTH_STATE] = undefined;
+    return;
+  }
   // A symbol key: invisible to JSON.stringify, Object.keys and for-in.
-  (request as { [AUTH_STATE]?: RequestAuthState })[AUTH_STATE] = state;
+  target[AUTH_STATE] = state;
 }
 
 // ---------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import { setRequestAuthState } from '../../lib/guards/request-auth';
 const httpContext = (request: object) => new ExecutionContextHost([request, {}, () => undefined]);
 
 describe('param decorator factories', () => {
-  const user = new User({ userId: 'u1', email: 'u1@example.com' });
   const org = new OrgMemberInfo({ orgId: 'o1', orgName: 'O', urlSafeOrgName: 'o', userAssignedRole: 'Member' });
+  const user = new User({ userId: 'u1', email: 'u1@example.com', orgIdToOrgMemberInfo: { o1: org } });
 
   it('currentUserFactory returns the user the guard stored for that request only', () => {
     const request = { headers: {} };
@@ -24,6 +24,29 @@ describe('param decorator factories', () => {
     const withoutOrg = { headers: {} };
     setRequestAuthState(withoutOrg, { user });
     expect(currentOrgFactory(undefined, httpContext(withoutOrg))).toBeUndefined();
+  });
+
+  it('a request.user or request.org that no guard verified is never served', () => {
+    // Another middleware's req.user, even a User instance, is not the guard's.
+    const foreign = { headers: {}, user: new User({ userId: 'forged', email: 'f@example.com' }), org };
+    expect(currentUserFactory(undefined, httpContext(foreign))).toBeUndefined();
+    expect(currentOrgFactory(undefined, httpContext(foreign))).toBeUndefined();
+    // A verified user with an org that is not one of its memberships: the user only.
+    const request = { headers: {} as Record<string, string>, org: undefined as OrgMemberInfo | undefined };
+    setRequestAuthState(request, { user });
+    request.org = new OrgMemberInfo({ orgId: 'o1', orgName: 'Other', urlSafeOrgName: 'other', userAssignedRole: 'Owner' });
+    expect(currentUserFactory(undefined, httpContext(request))).toBe(user);
+    expect(currentOrgFactory(undefined, httpContext(request))).toBeUndefined();
+  });
+
+  it('a failure is recorded apart from request.user, and a later success replaces it', () => {
+    const request = { headers: {} } as { headers: object; user?: User };
+    setRequestAuthState(request, { error: new Error('refused') });
+    expect(request.user).toBeUndefined();
+    expect(currentUserFactory(undefined, httpContext(request))).toBeUndefined();
+    setRequestAuthState(request, { user });
+    expect(request.user).toBe(user);
+    expect(currentUserFactory(undefined, httpContext(request))).toBe(user);
   });
 
   it('return undefined outside HTTP contexts', () => {
