@@ -110,14 +110,10 @@ export abstract class PropelAuthGuard implements CanActivate {
   protected decide(context: ExecutionContext, route: RouteAuthMetadata, request: PropelAuthRequest, state: RequestAuthState): boolean {
     const http = context.getType<string>() === 'http';
     if (state.user === undefined) {
-      if (state.error instanceof PropelAuthNotReadyError) {
-        this.reportFailure(context, 503, 'not_ready');
-        this.refuse(context, 503, state.error.message);
-      }
+      if (state.error instanceof PropelAuthNotReadyError) this.deny(context, 503, 'not_ready', state.error.message);
       if (state.error instanceof TokenVerificationError && state.error.reason === 'ambiguous_token') {
-        this.reportFailure(context, 400, state.error.reason);
         if (http) setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', 'Bearer error="invalid_request"');
-        this.refuse(context, 400, state.error.message);
+        this.deny(context, 400, state.error.reason, state.error.message);
       }
       // Org decorators need a user even when the user is optional.
       if ((this.userRequired && !route.optionalUser) || route.requirements !== undefined) {
@@ -157,8 +153,7 @@ export abstract class PropelAuthGuard implements CanActivate {
         const request = getGraphqlRequest(context);
         if (request !== undefined) return request;
         this.warnOnce('graphql', 'A guarded GraphQL resolver has no HTTP request in its context (context.req with headers): it is refused. Over subscriptions, set context.req in the driver\'s context function.');
-        this.reportFailure(context, 401, 'no_request');
-        throw new UnauthorizedException('PropelAuth guards found no HTTP request (context.req) in this GraphQL context');
+        return this.deny(context, 401, 'no_request', 'PropelAuth guards found no HTTP request (context.req) in this GraphQL context', true);
       }
       case 'ws': {
         const handshake = getHandshakeRequest(context.switchToWs().getClient());
@@ -172,13 +167,11 @@ export abstract class PropelAuthGuard implements CanActivate {
         if (typeof this.options.tokenExtractor !== 'function') {
           const message = 'PropelAuth guards need a function tokenExtractor (data, context) => token to authenticate RPC messages';
           this.warnOnce('rpc', `${message}: every guarded message handler is refused.`);
-          this.reportFailure(context, 401, 'no_token_extractor');
-          this.throwRefusal(context, 401, message);
+          this.deny(context, 401, 'no_token_extractor', message, true);
         }
         return context.switchToRpc().getData<PropelAuthRequest>();
       default:
-        this.reportFailure(context, 401, 'unsupported_context');
-        throw new UnauthorizedException(`PropelAuth guards do not handle "${type}" contexts`);
+        return this.deny(context, 401, 'unsupported_context', `PropelAuth guards do not handle "${type}" contexts`, true);
     }
   }
 
@@ -303,23 +296,30 @@ export abstract class PropelAuthGuard implements CanActivate {
   /** Checks the user against the route's org requirements; returns the org or throws a 403. */
   protected authorize(context: ExecutionContext, request: PropelAuthRequest, user: User, requirements: OrgRequirements): OrgMemberInfo {
     const result = checkOrgRequirements(request, user, requirements, context);
-    if (!result.ok) {
-      this.reportFailure(context, 403, result.reason);
-      this.refuse(context, 403, result.reason);
-    }
+    if (!result.ok) this.deny(context, 403, result.reason, result.reason);
     return result.org;
   }
 
   /** Throws the 401, with `WWW-Authenticate` as RFC 6750 §3 describes (on HTTP). */
   protected rejectUnauthenticated(context: ExecutionContext, error: unknown): never {
     const reason = error instanceof TokenVerificationError ? error : undefined;
-    this.reportFailure(context, 401, reason?.reason ?? 'unexpected_error');
     if (context.getType<string>() === 'http') {
       const challenge =
         reason?.reason === 'missing_authorization_header' ? 'Bearer' : reason?.reason === 'token_in_url' ? 'Bearer error="invalid_request"' : 'Bearer error="invalid_token"';
       setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', challenge);
     }
-    this.refuse(context, 401, reason?.message ?? 'Unauthorized');
+    this.deny(context, 401, reason?.reason ?? 'unexpected_error', reason?.message ?? 'Unauthorized');
+  }
+
+  /**
+   * Every refusal: reported (`reportFailure`), then thrown. `message` reaches the
+   * client in debug mode only, unless `always` (configuration problems, which say
+   * nothing about the token).
+   */
+  private deny(context: ExecutionContext, status: RefusalStatus, reason: string, message: string, always = false): never {
+    this.reportFailure(context, status, reason);
+    if (always) this.throwRefusal(context, status, message);
+    this.refuse(context, status, message);
   }
 
   /**
