@@ -246,7 +246,7 @@ export function getMemoTarget(context: ExecutionContext): object | undefined {
 export function getContextAuthState(context: ExecutionContext): RequestAuthState | undefined {
   const type = context.getType<string>();
   if (type === 'http') {
-    const request: unknown = context.switchToHttp().getRequest();
+    const request: unknown = context.getArgByIndex(0); // switchToHttp().getRequest(), without its allocations
     return isObject(request) ? getRequestAuthState(request) : undefined;
   }
   const key = getInvocationKey(context);
