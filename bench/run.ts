@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { benchGuardCpu } from './guard';
 import { benchMemory } from './memory';
 import { benchRequests, benchRoutesInOneProcess, type Adapter } from './requests';
 import { table } from './stats';
@@ -12,7 +13,7 @@ import { benchVerification } from './verification';
  * Knobs: BENCH_ROUNDS (default 3), BENCH_SECONDS per request run (5),
  * BENCH_VERIFICATIONS for the memory run (1000000), BENCH_ADAPTERS (express,fastify),
  * BENCH_SAME_ROUNDS for the same-process comparison (8, of 2 s each),
- * BENCH_ONLY (verification,requests,same-process,memory: the parts to run).
+ * BENCH_ONLY (verification,guard-cpu,requests,same-process,memory: the parts to run).
  */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -23,10 +24,12 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
   log(`propelauth-nestjs benchmark on ${machine}`);
 
-  const only = new Set((process.env.BENCH_ONLY ?? 'verification,requests,same-process,memory').split(','));
+  const only = new Set((process.env.BENCH_ONLY ?? 'verification,guard-cpu,requests,same-process,memory').split(','));
   const sameRounds = Number(process.env.BENCH_SAME_ROUNDS ?? 8);
   log('1. verification, per core');
   const verification = only.has('verification') ? await benchVerification({ rounds: Math.max(rounds, 5), msPerVariant: 1000, log }) : [];
+  log("1b. the guard's own CPU, without a server");
+  const guardCpu = only.has('guard-cpu') ? await benchGuardCpu({ rounds: Math.max(rounds, 5), msPerVariant: 1000, log }) : [];
   log('2. whole requests');
   const requests = only.has('requests') ? await benchRequests({ adapters, rounds, seconds, warmupSeconds: 1, connections: 10, log }) : [];
   log('3. the guard alone: every route in one server process');
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
   log('4. memory');
   const memory = only.has('memory') ? await benchMemory({ verifications, distinctTokens: 10_000, log }) : undefined;
 
-  const results = { date: new Date().toISOString(), machine, rounds, seconds, verification, requests, sameProcess, memory };
+  const results = { date: new Date().toISOString(), machine, rounds, seconds, verification, guardCpu, requests, sameProcess, memory };
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
@@ -44,6 +47,10 @@ async function main(): Promise<void> {
   if (verification.length > 0) {
     out(`\nVerification (ops/s per core; ratio to raw crypto.verify, median of per-round ratios)\n`);
     out(table(verification.map((v) => ({ variant: v.variant, 'ops/s': v.medianOpsPerSecond, ratio: v.ratioToRawCryptoVerify }))));
+  }
+  if (guardCpu.length > 0) {
+    out(`\nThe guard's own CPU per request: canActivate on a fresh request and context per call, warm, no server (a lower bound: what it costs the framework around it is not in it)\n`);
+    out(table(guardCpu.map((g) => ({ variant: g.variant, 'µs per call': g.microsPerCall.toFixed(2), 'added µs': g.addedMicros.toFixed(2) }))));
   }
   if (requests.length > 0) {
     out(`\nRequests (10 connections, ${seconds} s per run, ${rounds} rounds; ratios to the unguarded route of the same adapter: requests per second, and requests per server CPU-second)\n`);
