@@ -46,8 +46,10 @@ export function getRequestAuthState(request: object): RequestAuthState | undefin
   if (recorded !== undefined) return recorded;
   const { user, org } = request as PropelAuthRequest;
   if (user === undefined || !VERIFIED_USERS.has(user)) return undefined;
-  // A null-prototype map: a looked-up id never reaches Object.prototype.
-  return { user, org: org !== undefined && user.orgIdToOrgMemberInfo[org.orgId] === org ? org : undefined };
+  // Whatever else a middleware left in request.org (null, a string...) is not an org. The map
+  // has no prototype: a looked-up id never reaches Object.prototype.
+  const isMembership = isObject(org) && user.orgIdToOrgMemberInfo[org.orgId] === org;
+  return { user, org: isMembership ? org : undefined };
 }
 
 /** Records the state of a request: a verified user on `request.user`, anything else under the private symbol. */

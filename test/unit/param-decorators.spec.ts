@@ -39,6 +39,17 @@ describe('param decorator factories', () => {
     expect(currentOrgFactory(undefined, httpContext(request))).toBeUndefined();
   });
 
+  it('whatever else a middleware left in request.user or request.org is ignored, never thrown on', () => {
+    for (const junk of [null, 'o1', 42, {}]) {
+      const request = { headers: {}, user: junk as unknown as User };
+      expect(currentUserFactory(undefined, httpContext(request))).toBeUndefined();
+      setRequestAuthState(request, { user });
+      (request as { org?: unknown }).org = junk;
+      expect(currentUserFactory(undefined, httpContext(request))).toBe(user);
+      expect(currentOrgFactory(undefined, httpContext(request))).toBeUndefined();
+    }
+  });
+
   it('a failure is recorded apart from request.user, and a later success replaces it', () => {
     const request = { headers: {} } as { headers: object; user?: User };
     setRequestAuthState(request, { error: new Error('refused') });
