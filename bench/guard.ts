@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { PropelAuthModule, RequireOrgRole, RequireUserGuard } from 'propelauth-nestjs';
 import { benchKeys, benchToken, ISSUER, ORG_ID } from './fixtures';
-import { median, opsPerSecond, orderFor } from './stats';
+import { alternatingRounds, median, opsPerSecond } from './stats';
 
 @Injectable()
 class NoopGuard implements CanActivate {
@@ -69,26 +69,15 @@ export async function benchGuardCpu(options: { rounds: number; msPerVariant: num
   };
 
   const variants = [
-    { name: 'a no-op guard (the fresh request and context alone)', run: call(noop, proto.user, '/user') },
-    { name: 'RequireUserGuard', run: call(requireUser, proto.user, '/user') },
-    { name: "RequireUserGuard + @RequireOrgRole('Admin')", run: call(requireUser, proto.org, `/org/${ORG_ID}`) },
-  ];
-  const micros = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  const added = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  for (let round = 0; round < options.rounds; round++) {
-    const measured = new Map<string, number>();
-    for (const variant of orderFor(round, variants)) measured.set(variant.name, 1e6 / opsPerSecond(variant.run, options.msPerVariant));
-    const base = measured.get(variants[0].name)!;
-    for (const [name, us] of measured) {
-      micros.get(name)!.push(us);
-      added.get(name)!.push(us - base);
-    }
-    options.log(`  guard CPU round ${round + 1}/${options.rounds} done`);
-  }
+    { name: 'a no-op guard (the fresh request and context alone)', op: call(noop, proto.user, '/user') },
+    { name: 'RequireUserGuard', op: call(requireUser, proto.user, '/user') },
+    { name: "RequireUserGuard + @RequireOrgRole('Admin')", op: call(requireUser, proto.org, `/org/${ORG_ID}`) },
+  ].map(({ name, op }) => ({ name, run: () => 1e6 / opsPerSecond(op, options.msPerVariant) })); // µs per call
+  const series = await alternatingRounds(variants, options.rounds, (micros, base) => micros - base, (round) => options.log(`  guard CPU round ${round + 1}/${options.rounds} done`));
   await app.close();
   return variants.map((variant) => ({
     variant: variant.name,
-    microsPerCall: median(micros.get(variant.name)!),
-    addedMicros: median(added.get(variant.name)!),
+    microsPerCall: median(series.get(variant.name)!.samples),
+    addedMicros: median(series.get(variant.name)!.compared),
   }));
 }

@@ -137,6 +137,9 @@ function startServer(adapter: Adapter, variant: string, keys: BenchKeys): Promis
 
 export const SAME_PROCESS_VARIANTS = ['unguarded', 'noop-guard', 'require-user', 'require-user+org-role'] as const;
 
+/** The path segment of a variant's route in the all-routes server (server.ts). */
+const routeOf = (variant: string) => variant.replace('+', '-and-');
+
 export interface SameProcessResult extends RequestResult {
   /** Median time inside the server per request, requests of every route interleaved one by one over one connection. */
   interleavedMedianMicros: number;
@@ -170,7 +173,7 @@ export async function benchRoutesInOneProcess(options: {
   try {
     for (const adapter of options.adapters) {
       const server = await startServer(adapter, 'all-routes', keys);
-      const urlOf = (variant: string) => `${server.origin}/${variant.replace('+', '-and-')}/${ORG_ID}`;
+      const urlOf = (variant: string) => `${server.origin}/${routeOf(variant)}/${ORG_ID}`;
       const series = new RoundSeries(SAME_PROCESS_VARIANTS);
       let timings: Record<string, { count: number; medianMicros: number }> = {};
       try {
@@ -199,7 +202,7 @@ export async function benchRoutesInOneProcess(options: {
       } finally {
         server.child.kill();
       }
-      const timingOf = (variant: string) => timings[variant.replace('+', '-and-')]?.medianMicros ?? Number.NaN;
+      const timingOf = (variant: string) => timings[routeOf(variant)]?.medianMicros ?? Number.NaN;
       const unguardedCpu = series.summary('unguarded').medianServerCpuMicrosPerRequest;
       for (const variant of SAME_PROCESS_VARIANTS) {
         const added = timingOf(variant) - timingOf('unguarded');

@@ -38,6 +38,31 @@ export function orderFor<T>(round: number, items: T[]): T[] {
   return round % 2 === 0 ? items : [...items].reverse();
 }
 
+/**
+ * Runs each variant once per round, the order alternating between rounds. For each
+ * variant: its samples, and each sample set against the first variant's in the same
+ * round by `compare` (a ratio, a difference...), so drift between rounds cancels out.
+ */
+export async function alternatingRounds(
+  variants: Array<{ name: string; run: () => number | Promise<number> }>,
+  rounds: number,
+  compare: (value: number, base: number) => number,
+  onRound: (round: number) => void,
+): Promise<Map<string, { samples: number[]; compared: number[] }>> {
+  const series = new Map(variants.map((variant) => [variant.name, { samples: [] as number[], compared: [] as number[] }]));
+  for (let round = 0; round < rounds; round++) {
+    const measured = new Map<string, number>();
+    for (const variant of orderFor(round, variants)) measured.set(variant.name, await variant.run());
+    const base = measured.get(variants[0].name)!;
+    for (const [name, value] of measured) {
+      series.get(name)!.samples.push(value);
+      series.get(name)!.compared.push(compare(value, base));
+    }
+    onRound(round);
+  }
+  return series;
+}
+
 export function table(rows: Array<Record<string, string | number>>): string {
   const columns = Object.keys(rows[0] ?? {});
   const cell = (value: string | number) => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : value);

@@ -5,7 +5,7 @@ import { importSPKI, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import { PropelAuthModule, TokenVerifierService } from 'propelauth-nestjs';
 import { benchKeys, benchToken, ISSUER } from './fixtures';
-import { median, opsPerSecond, opsPerSecondAsync, orderFor } from './stats';
+import { alternatingRounds, median, opsPerSecond, opsPerSecondAsync } from './stats';
 
 /** What a verifier that only checks alg, exp and iss costs: the reference point for the checks and the model on top. */
 function minimalVerify(token: string, key: KeyObject): Record<string, unknown> {
@@ -66,22 +66,11 @@ export async function benchVerification(options: { rounds: number; msPerVariant:
     { name: 'jose.jwtVerify (awaited one at a time)', run: () => opsPerSecondAsync(() => jwtVerify(next(), joseKey, { algorithms: ['RS256'], issuer: ISSUER }), options.msPerVariant) },
   ];
 
-  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  const ratios = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  for (let round = 0; round < options.rounds; round++) {
-    const measured = new Map<string, number>();
-    for (const variant of orderFor(round, variants)) measured.set(variant.name, await variant.run());
-    const raw = measured.get(variants[0].name)!;
-    for (const [name, ops] of measured) {
-      samples.get(name)!.push(ops);
-      ratios.get(name)!.push(ops / raw);
-    }
-    options.log(`  verification round ${round + 1}/${options.rounds} done`);
-  }
+  const series = await alternatingRounds(variants, options.rounds, (ops, raw) => ops / raw, (round) => options.log(`  verification round ${round + 1}/${options.rounds} done`));
   await context.close();
   return variants.map((variant) => ({
     variant: variant.name,
-    medianOpsPerSecond: Math.round(median(samples.get(variant.name)!)),
-    ratioToRawCryptoVerify: median(ratios.get(variant.name)!),
+    medianOpsPerSecond: Math.round(median(series.get(variant.name)!.samples)),
+    ratioToRawCryptoVerify: median(series.get(variant.name)!.compared),
   }));
 }
