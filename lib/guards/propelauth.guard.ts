@@ -128,8 +128,7 @@ export abstract class PropelAuthGuard implements CanActivate {
     }
     const org = this.authorize(context, request, state.user, route.requirements);
     if (http) {
-      state.org = org;
-      request.org = org;
+      request.org = org; // where getRequestAuthState() finds it for @CurrentOrg()
     } else {
       // Not on the shared state: the resolvers of one GraphQL request, the messages
       // of one client, may each name another org.
