@@ -16,7 +16,7 @@ import type {
 } from './api-keys.types';
 import { PropelAuthBadRequestError, PropelAuthNotFoundError } from './propelauth-api.errors';
 import { apiPath, expectSuccess, type HttpMethod } from './propelauth-http.client';
-import { camelize, isApiKeyId, notFoundWithoutRequest, trueOrFalseOn404 } from './wire';
+import { camelize, isApiKeyId, notFoundWithoutRequest, sendOrFalse } from './wire';
 
 /**
  * End-user API key functions (section 9.4) of `PropelAuthApiService`. Mixed into the service: call them on the
@@ -113,9 +113,7 @@ export class ApiKeysApi {
    * @example if (!(await api.deleteApiKey(apiKeyId))) console.log('already gone');
    */
   async deleteApiKey(apiKeyId: string): Promise<boolean> {
-    if (!isApiKeyId(apiKeyId)) return false;
-    const response = await httpOf(this).send({ method: 'DELETE', path: apiPath`/end_user_api_keys/${apiKeyId}` });
-    return trueOrFalseOn404(response, 'delete the API key');
+    return sendOrFalse(this, [apiKeyId], 'delete the API key', () => ({ method: 'DELETE', path: apiPath`/end_user_api_keys/${apiKeyId}` }), isApiKeyId);
   }
 
   /**

@@ -20,7 +20,7 @@ import type {
   SetSamlIdpMetadataRequest,
   UpdateOrgRequest,
 } from './orgs.types';
-import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse, trueOrFalseOn404 } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse } from './wire';
 
 /**
  * Organization functions (section 9.3) of `PropelAuthApiService`. Mixed into the service: call them on the
@@ -309,7 +309,6 @@ export class OrgsApi {
    * @example await api.setOidcIdpMetadata({ orgId, idpType: 'Okta', clientId, clientSecret, usesPkce: true, oktaSsoDomain: 'acme.okta.com' });
    */
   async setOidcIdpMetadata(request: SetOidcIdpMetadataRequest): Promise<boolean> {
-    if (!isUuid(request.orgId)) return false;
     const body: Record<string, unknown> = {
       org_id: request.orgId,
       client_id: request.clientId,
@@ -328,8 +327,7 @@ export class OrgsApi {
         body.entra_tenant_id = request.entraTenantId;
         break;
     }
-    const response = await httpOf(this).send({ method: 'POST', path: apiPath`/oidc_idp_metadata`, body });
-    return trueOrFalseOn404(response, 'set the OIDC IdP metadata');
+    return sendOrFalse(this, [request.orgId], 'set the OIDC IdP metadata', () => ({ method: 'POST', path: apiPath`/oidc_idp_metadata`, body }));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { httpOf } from './api-context';
 import { PropelAuthFeatureNotEnabledError, PropelAuthNotFoundError } from './propelauth-api.errors';
-import { apiPath, errorFor, expectSuccess } from './propelauth-http.client';
+import { apiPath, expectSuccess, refusalOf } from './propelauth-http.client';
 import type {
   AccessToken,
   CreateAccessTokenRequest,
@@ -26,7 +26,7 @@ import type {
   UsersPagedResponse,
   UsersQuery,
 } from './users.types';
-import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse, trueOrFalseOn404 } from './wire';
+import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse } from './wire';
 
 /**
  * User functions of `PropelAuthApiService` (wire reference section 9.2). Mixed
@@ -351,13 +351,11 @@ export class UsersApi {
    * @example await api.inviteUserToOrg({ orgId, email: 'ada@example.com', role: 'Member' });
    */
   async inviteUserToOrg(request: InviteUserToOrgRequest): Promise<boolean> {
-    if (!isUuid(request.orgId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.orgId], 'invite the user to the org', () => ({
       method: 'POST',
       path: apiPath`/invite_user`,
       body: { org_id: request.orgId, email: request.email, role: request.role, additional_roles: request.additionalRoles ?? [] },
-    });
-    return trueOrFalseOn404(response, 'invite the user to the org');
+    }));
   }
 
   /**
@@ -367,13 +365,11 @@ export class UsersApi {
    * @example await api.inviteUserToOrgByUserId({ orgId, userId, role: 'Admin' });
    */
   async inviteUserToOrgByUserId(request: InviteUserToOrgByUserIdRequest): Promise<boolean> {
-    if (!isUuid(request.orgId) || !isUuid(request.userId)) return false;
-    const response = await httpOf(this).send({
+    return sendOrFalse(this, [request.orgId, request.userId], 'invite the user to the org', () => ({
       method: 'POST',
       path: apiPath`/invite_user_by_id`,
       body: { org_id: request.orgId, user_id: request.userId, role: request.role, additional_roles: request.additionalRoles ?? [] },
-    });
-    return trueOrFalseOn404(response, 'invite the user to the org');
+    }));
   }
 
   /**
@@ -416,10 +412,10 @@ export class UsersApi {
       path,
       body: { user_id: request.userId, duration_in_minutes: request.durationInMinutes, active_org_id: request.activeOrgId },
     });
-    if (response.status === 403) throw new PropelAuthNotFoundError('PropelAuth has no such user to create an access token for', errorFor(response, ''));
-    if (response.status === 404) {
-      throw new PropelAuthFeatureNotEnabledError('Access token creation is not enabled for this project (PropelAuth dashboard)', errorFor(response, ''));
-    }
+    // PropelAuth answers an unknown user with 403, and a project without the feature with 404.
+    const { details } = refusalOf(response, 'create the access token');
+    if (response.status === 403) throw new PropelAuthNotFoundError('PropelAuth has no such user to create an access token for', details);
+    if (response.status === 404) throw new PropelAuthFeatureNotEnabledError('Access token creation is not enabled for this project (PropelAuth dashboard)', details);
     const body = expectSuccess(response, 'create the access token') as { access_token: string };
     return { accessToken: body.access_token };
   }

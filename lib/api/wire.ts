@@ -60,7 +60,7 @@ function orgObject(value: unknown): unknown {
 }
 
 /** `true` for a 2xx, `false` for a 404 (the official library's "not found" result), else the typed error. */
-export function trueOrFalseOn404(response: ApiResponse, action: string): boolean {
+function trueOrFalseOn404(response: ApiResponse, action: string): boolean {
   if (response.status < 400) return true;
   if (response.status === 404) return false;
   throw errorFor(response, action);
@@ -97,10 +97,10 @@ export function notFoundWithoutRequest(method: HttpMethod, path: string, message
 
 /**
  * An update that answers true, or false when the target does not exist: ids that
- * cannot be valid (not UUIDs) are false without a request, a 404 is false.
+ * cannot be valid (not UUIDs, or what `isValidId` refuses) are false without a request, a 404 is false.
  */
-export async function sendOrFalse(api: object, ids: readonly unknown[], action: string, request: () => ApiRequest): Promise<boolean> {
+export async function sendOrFalse(api: object, ids: readonly unknown[], action: string, request: () => ApiRequest, isValidId: (id: unknown) => boolean = isUuid): Promise<boolean> {
   // The request is built only for valid ids: building it may refuse a bad path parameter.
-  if (!ids.every(isUuid)) return false;
+  if (!ids.every((id) => isValidId(id))) return false;
   return trueOrFalseOn404(await httpOf(api).send(request()), action);
 }
