@@ -59,7 +59,13 @@ describe('PropelAuthApiService: organizations', () => {
     expect(ourWire).toEqual(theirWire);
     return ourWire[0];
   };
-  const noRequest = async (call: () => unknown) => expect(await captureWire(h.emulator, call)).toEqual([]);
+  /** The call sends no request and answers `answer`: a value, or for a rejection the error's class. */
+  const noRequest = async (call: () => Promise<unknown>, answer: unknown) => {
+    let settled: unknown;
+    expect(await captureWire(h.emulator, async () => (settled = await call().catch((error: unknown) => error)))).toEqual([]);
+    if (typeof answer === 'function') expect(settled).toBeInstanceOf(answer);
+    else expect(settled).toEqual(answer);
+  };
   const rejection = (promise: Promise<unknown>) => promise.then(
     () => { throw new Error('expected a rejection'); },
     (error: unknown) => error,
@@ -106,7 +112,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('returns null for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.fetchOrg(randomUUID())).toBeNull();
-      await noRequest(() => h.api.fetchOrg('../../admin'));
+      await noRequest(() => h.api.fetchOrg('../../admin'), null);
       expect(await h.api.fetchOrg('not-a-uuid')).toBeNull();
     });
 
@@ -269,7 +275,7 @@ describe('PropelAuthApiService: organizations', () => {
     it('gives an empty page for an org id that is not a UUID (empty included), without a request', async () => {
       seedInvite(seedOrg().orgId);
       const empty = { totalInvites: 0, currentPage: 0, pageSize: 10, hasMoreResults: false, invites: [] };
-      await noRequest(() => h.api.fetchPendingInvites({ orgId: 'nope' }));
+      await noRequest(() => h.api.fetchPendingInvites({ orgId: 'nope' }), empty);
       expect(await h.api.fetchPendingInvites({ orgId: '' })).toEqual(empty);
       expect(await h.api.fetchPendingInvites({ orgId: 'nope', pageSize: 5, pageNumber: 2 })).toEqual({ ...empty, pageSize: 5, currentPage: 2 });
       expect(await h.api.fetchPendingInvites({ orgId: randomUUID() })).toEqual(empty); // unknown org: the emulator's empty page
@@ -306,7 +312,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID org id without a request', async () => {
       expect(await h.api.revokePendingOrgInvite({ inviteeEmail: 'x@acme.test', orgId: randomUUID() })).toBe(false);
-      await noRequest(() => h.api.revokePendingOrgInvite({ inviteeEmail: 'x@acme.test', orgId: 'nope' }));
+      await noRequest(() => h.api.revokePendingOrgInvite({ inviteeEmail: 'x@acme.test', orgId: 'nope' }), false);
     });
 
     it('rejects with field errors on 400', async () => {
@@ -408,7 +414,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.updateOrg({ orgId: randomUUID(), name: 'x' })).toBe(false);
-      await noRequest(() => h.api.updateOrg({ orgId: 'nope', name: 'x' }));
+      await noRequest(() => h.api.updateOrg({ orgId: 'nope', name: 'x' }), false);
       expect(await h.api.updateOrg({ orgId: 'nope' })).toBe(false);
     });
 
@@ -465,7 +471,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.subscribeOrgToRoleMapping(randomUUID(), 'x')).toBe(false);
-      await noRequest(() => h.api.subscribeOrgToRoleMapping('nope', 'x'));
+      await noRequest(() => h.api.subscribeOrgToRoleMapping('nope', 'x'), false);
     });
 
     it('puts the same request on the wire as @propelauth/node', async () => {
@@ -489,7 +495,7 @@ describe('PropelAuthApiService: organizations', () => {
     });
 
     it('is false for a non-UUID id without a request', async () => {
-      await noRequest(() => h.api.deleteOrg('nope'));
+      await noRequest(() => h.api.deleteOrg('nope'), false);
       expect(await h.api.deleteOrg('nope')).toBe(false);
     });
 
@@ -540,8 +546,8 @@ describe('PropelAuthApiService: organizations', () => {
       const user = seedUser();
       expect(await h.api.addUserToOrg({ userId: randomUUID(), orgId: org.orgId, role: 'Member' })).toBe(false);
       expect(await h.api.addUserToOrg({ userId: user.userId, orgId: randomUUID(), role: 'Member' })).toBe(false);
-      await noRequest(() => h.api.addUserToOrg({ userId: 'nope', orgId: org.orgId, role: 'Member' }));
-      await noRequest(() => h.api.addUserToOrg({ userId: user.userId, orgId: 'nope', role: 'Member' }));
+      await noRequest(() => h.api.addUserToOrg({ userId: 'nope', orgId: org.orgId, role: 'Member' }), false);
+      await noRequest(() => h.api.addUserToOrg({ userId: user.userId, orgId: 'nope', role: 'Member' }), false);
       expect(await h.api.addUserToOrg({ userId: 'nope', orgId: org.orgId, role: 'Member' })).toBe(false);
     });
 
@@ -570,7 +576,7 @@ describe('PropelAuthApiService: organizations', () => {
       expect(h.emulator.state.memberships.get(org.orgId)?.has(user.userId)).toBe(false);
       expect(await h.api.changeUserRoleInOrg({ userId: randomUUID(), orgId: org.orgId, role: 'Admin' })).toBe(false);
       expect(await h.api.changeUserRoleInOrg({ userId: user.userId, orgId: randomUUID(), role: 'Admin' })).toBe(false);
-      await noRequest(() => h.api.changeUserRoleInOrg({ userId: user.userId, orgId: 'nope', role: 'Admin' }));
+      await noRequest(() => h.api.changeUserRoleInOrg({ userId: user.userId, orgId: 'nope', role: 'Admin' }), false);
     });
 
     it('rejects an unknown role with field errors, leaving the role as it was', async () => {
@@ -606,7 +612,7 @@ describe('PropelAuthApiService: organizations', () => {
     it('is false for an unknown user or org, and for non-UUID ids without a request', async () => {
       expect(await h.api.removeUserFromOrg({ userId: seedUser().userId, orgId: randomUUID() })).toBe(false);
       expect(await h.api.removeUserFromOrg({ userId: randomUUID(), orgId: seedOrg().orgId })).toBe(false);
-      await noRequest(() => h.api.removeUserFromOrg({ userId: 'nope', orgId: randomUUID() }));
+      await noRequest(() => h.api.removeUserFromOrg({ userId: 'nope', orgId: randomUUID() }), false);
     });
 
     it('puts the same request on the wire as @propelauth/node', async () => {
@@ -628,8 +634,8 @@ describe('PropelAuthApiService: organizations', () => {
     it('are false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.allowOrgToSetupSamlConnection(randomUUID())).toBe(false);
       expect(await h.api.disallowOrgToSetupSamlConnection(randomUUID())).toBe(false);
-      await noRequest(() => h.api.allowOrgToSetupSamlConnection('nope'));
-      await noRequest(() => h.api.disallowOrgToSetupSamlConnection('nope'));
+      await noRequest(() => h.api.allowOrgToSetupSamlConnection('nope'), false);
+      await noRequest(() => h.api.disallowOrgToSetupSamlConnection('nope'), false);
     });
 
     it('put the same requests on the wire as @propelauth/node', async () => {
@@ -658,7 +664,7 @@ describe('PropelAuthApiService: organizations', () => {
       const unknown = await rejection(h.api.createOrgSamlConnectionLink(randomUUID()));
       expect(unknown).toBeInstanceOf(PropelAuthNotFoundError);
       expect((unknown as PropelAuthNotFoundError).status).toBe(404);
-      await noRequest(() => h.api.createOrgSamlConnectionLink('nope'));
+      await noRequest(() => h.api.createOrgSamlConnectionLink('nope'), PropelAuthNotFoundError);
       const invalid = await rejection(h.api.createOrgSamlConnectionLink('nope'));
       expect(invalid).toBeInstanceOf(PropelAuthNotFoundError);
       expect(invalid).toMatchObject({ status: 404, code: 'invalid_org_id', method: 'POST', path: '/api/backend/v1/org/nope/create_saml_connection_link' });
@@ -685,7 +691,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('rejects with PropelAuthNotFoundError for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await rejection(h.api.fetchSamlSpMetadata(randomUUID()))).toBeInstanceOf(PropelAuthNotFoundError);
-      await noRequest(() => h.api.fetchSamlSpMetadata('..'));
+      await noRequest(() => h.api.fetchSamlSpMetadata('..'), PropelAuthNotFoundError);
       expect(await rejection(h.api.fetchSamlSpMetadata('nope'))).toMatchObject({ status: 404, method: 'GET', path: '/api/backend/v1/saml_sp_metadata/nope' });
     });
 
@@ -723,7 +729,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.setSamlIdpMetadata(randomUUID(), metadata)).toBe(false);
-      await noRequest(() => h.api.setSamlIdpMetadata('nope', metadata));
+      await noRequest(() => h.api.setSamlIdpMetadata('nope', metadata), false);
     });
 
     it('puts the same request on the wire as @propelauth/node', async () => {
@@ -762,7 +768,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.setOidcIdpMetadata({ orgId: randomUUID(), ...base, idpType: 'Okta', oktaSsoDomain: 'acme.okta.com' })).toBe(false);
-      await noRequest(() => h.api.setOidcIdpMetadata({ orgId: 'nope', ...base, idpType: 'Okta', oktaSsoDomain: 'acme.okta.com' }));
+      await noRequest(() => h.api.setOidcIdpMetadata({ orgId: 'nope', ...base, idpType: 'Okta', oktaSsoDomain: 'acme.okta.com' }), false);
     });
 
     it('puts the same request on the wire as @propelauth/node for each IdP type', async () => {
@@ -793,7 +799,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.samlGoLive(randomUUID())).toBe(false);
-      await noRequest(() => h.api.samlGoLive('nope'));
+      await noRequest(() => h.api.samlGoLive('nope'), false);
     });
 
     it('puts the same request on the wire as @propelauth/node', async () => {
@@ -816,7 +822,7 @@ describe('PropelAuthApiService: organizations', () => {
 
     it('is false for an unknown org, and for a non-UUID id without a request', async () => {
       expect(await h.api.deleteSamlConnection(randomUUID())).toBe(false);
-      await noRequest(() => h.api.deleteSamlConnection('nope'));
+      await noRequest(() => h.api.deleteSamlConnection('nope'), false);
     });
 
     it('puts the same request on the wire as @propelauth/node', async () => {
