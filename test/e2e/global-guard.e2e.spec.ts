@@ -1,4 +1,4 @@
-import { Controller, Get, type LoggerService } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
 import { PropelAuthEmulator } from '../../lib/testing';
 import { ADAPTERS, startApp, type RunningApp } from '../support/apps';
 import { bearer, get } from '../support/http';
+import { CapturingLogger } from '../support/logger';
 
 const ORG = '5d2d6e3a-0000-4000-8000-00000000000a';
 
@@ -52,15 +53,6 @@ class OpenController {
   open() {
     return { open: true };
   }
-}
-
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) { this.lines.push(String(message)); }
-  error(message: unknown) { this.lines.push(String(message)); }
-  warn(message: unknown) { this.lines.push(String(message)); }
-  debug(message: unknown) { this.lines.push(String(message)); }
-  verbose(message: unknown) { this.lines.push(String(message)); }
 }
 
 describe.each(ADAPTERS)('globalGuard, @Public, @OptionalUser, tokenExtractor, onAuthFailure (%s)', (adapter) => {

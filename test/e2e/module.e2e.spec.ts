@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, UseGuards, type LoggerService } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, UseGuards } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { createServer } from 'node:net';
@@ -19,6 +19,7 @@ import {
 import { PropelAuthEmulator } from '../../lib/testing';
 import { startApp } from '../support/apps';
 import { bearer, get } from '../support/http';
+import { CapturingLogger } from '../support/logger';
 
 const METADATA_PATH = '/api/v1/token_verification_metadata';
 const API_KEY = 'sk-test-5ecret-do-not-leak-0123456789';
@@ -30,16 +31,6 @@ class WhoamiController {
   whoami(@CurrentUser() user: User) {
     return { userId: user.userId };
   }
-}
-
-/** A logger that keeps every line, to check what start-up logs. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) { this.lines.push(String(message)); }
-  error(message: unknown) { this.lines.push(String(message)); }
-  warn(message: unknown) { this.lines.push(String(message)); }
-  debug(message: unknown) { this.lines.push(String(message)); }
-  verbose(message: unknown) { this.lines.push(String(message)); }
 }
 
 let emulator: PropelAuthEmulator;

@@ -1,23 +1,15 @@
 import 'reflect-metadata';
-import { Controller, Get, Injectable, UseGuards, type LoggerService } from '@nestjs/common';
+import { Controller, Get, Injectable, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PropelAuthModule, PropelAuthNotReadyError, RequireUserGuard, TokenVerifierService, type PropelAuthRequest } from '../../lib';
 import { PropelAuthEmulator } from '../../lib/testing';
 import { ADAPTERS, startApp, type RunningApp } from '../support/apps';
 import { bearer, get } from '../support/http';
+import { CapturingLogger } from '../support/logger';
 import { rsaKeyPair, signRaw } from '../support/tokens';
 
 const API_KEY = 'sk-test-failure-behaviour-0123456789abcdef';
-
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) { this.lines.push(String(message)); }
-  error(message: unknown) { this.lines.push(String(message)); }
-  warn(message: unknown) { this.lines.push(String(message)); }
-  debug(message: unknown) { this.lines.push(String(message)); }
-  verbose(message: unknown) { this.lines.push(String(message)); }
-}
 
 /** A guard whose token step blows up with an unexpected error, as a buggy subclass might. */
 @Injectable()
