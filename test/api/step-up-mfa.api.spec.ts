@@ -175,6 +175,22 @@ describe('PropelAuthApiService: step-up MFA', () => {
       }
     });
 
+    it('keeps the shared meaning of 401 and 429 whatever error_code the body names; error_code unauthorized means a rejected key at any status', async () => {
+      const path = `${MFA}/verify-grant`;
+      const request = { actionType: 'a', userId: NO_SUCH_USER, grant: 'g' };
+      // A rate limit whose body also reads as "no such grant": a rate limit, not { success: false }.
+      h.emulator.failNext({ path, status: 429, body: { error_code: 'invalid_request_fields', field_errors: { grant: 'grant_not_found' }, wait_seconds: 42 } });
+      const limited = await rejection(h.api.verifyStepUpGrant(request));
+      expect(limited).toBeInstanceOf(PropelAuthRateLimitedError);
+      expect((limited as PropelAuthRateLimitedError).waitSeconds).toBe(42);
+      h.emulator.failNext({ path, status: 401, body: { error_code: 'user_not_found' } });
+      expect(await rejection(h.api.verifyStepUpGrant(request))).toBeInstanceOf(PropelAuthApiKeyRejectedError);
+      h.emulator.failNext({ path: `${MFA}/phone/verify`, status: 403, body: { error_code: 'unauthorized', user_facing_error: 'Bad key' } });
+      const rejected = await rejection(h.api.verifySmsChallenge({ challengeId: NO_SUCH_USER, userId: NO_SUCH_USER, code: '123456' }));
+      expect(rejected).toBeInstanceOf(PropelAuthApiKeyRejectedError);
+      expect(rejected).toMatchObject({ status: 403, code: 'unauthorized' });
+    });
+
     it('puts the same request on the wire as @propelauth/node', async () => {
       const request = { actionType: 'export_data', userId: NO_SUCH_USER, grant: 'not-a-grant' };
       const theirs = await captureWire(h.emulator, () => official.auth.verifyStepUpGrant(request));
