@@ -1,6 +1,4 @@
 import { Controller, Get } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CurrentUser,
@@ -172,22 +170,16 @@ describe('globalGuard with forRootAsync, and overriding it in a test', () => {
   });
 
   it('is registered with useExisting, so overrideProvider(RequireUserGuard) replaces it', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [PropelAuthModule.forRoot({ ...emulator.moduleOptions(), globalGuard: true })],
-      controllers: [RoutesController],
-    })
-      .overrideProvider(RequireUserGuard)
-      .useValue({ canActivate: () => true })
-      .compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    const running = await startApp(
+      'express',
+      { imports: [PropelAuthModule.forRoot({ ...emulator.moduleOptions(), globalGuard: true })], controllers: [RoutesController] },
+      { configure: (builder) => builder.overrideProvider(RequireUserGuard).useValue({ canActivate: () => true }) },
+    );
     try {
-      const { port } = app.getHttpServer().address() as AddressInfo;
-      const response = await get(`http://127.0.0.1:${port}/feed`);
-      expect(response.status).toBe(200);
-      expect((await get(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      expect((await get(`${running.url}/feed`)).status).toBe(200);
+      expect((await get(`${running.url}/health`)).status).toBe(200);
     } finally {
-      await app.close();
+      await running.close();
     }
   });
 });

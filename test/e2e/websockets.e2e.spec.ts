@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { UseGuards } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -22,6 +20,7 @@ import {
 } from '../../lib';
 import { withPropelAuthHandshake } from '../../lib/guards/ws-handshake';
 import { PropelAuthEmulator } from '../../lib/testing';
+import { startApp } from '../support/apps';
 
 const ORG = '0f7e7a2c-1111-4a4a-9d9d-000000000001';
 const OTHER_ORG = '0f7e7a2c-2222-4a4a-9d9d-000000000002';
@@ -83,16 +82,17 @@ interface RunningWsApp {
 }
 
 async function boot(options: PropelAuthModuleOptions & { globalGuard?: boolean }, { remember = true } = {}): Promise<RunningWsApp> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [PropelAuthModule.forRoot(options)],
-    providers: [ChatGateway, OptionalGateway, OpenGateway],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  const adapter = new WsAdapter(app);
-  app.useWebSocketAdapter(remember ? withPropelAuthHandshake(adapter) : adapter);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `ws://127.0.0.1:${port}` };
+  const running = await startApp(
+    'express',
+    { imports: [PropelAuthModule.forRoot(options)], providers: [ChatGateway, OptionalGateway, OpenGateway] },
+    {
+      setup: (app) => {
+        const adapter = new WsAdapter(app);
+        app.useWebSocketAdapter(remember ? withPropelAuthHandshake(adapter) : adapter);
+      },
+    },
+  );
+  return { app: running.app, url: running.url.replace(/^http:/, 'ws:') };
 }
 
 /** A ws client that reads the JSON frames the gateway sends back, in order. */
