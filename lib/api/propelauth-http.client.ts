@@ -159,9 +159,9 @@ export class PropelAuthHttpClient {
  * 400 field errors, 401 key rejected, 403, 404, 426 feature not enabled, 429
  * rate limited, anything else the base `PropelAuthApiError`.
  */
-export function expectSuccess(response: ApiResponse, action: string): unknown {
+export function expectSuccess(response: ApiResponse, action: string, toError: (response: ApiResponse, action: string) => PropelAuthApiError = errorFor): unknown {
   if (response.status < 400) return response.body;
-  throw errorFor(response, action);
+  throw toError(response, action);
 }
 
 /** The typed error for a failed answer (see `expectSuccess`). */

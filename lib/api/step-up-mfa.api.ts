@@ -6,7 +6,7 @@ import {
   PropelAuthFeatureNotEnabledError,
   PropelAuthNotFoundError,
 } from './propelauth-api.errors';
-import { apiPath, errorCodeOf, errorFor, refusalOf, type ApiResponse } from './propelauth-http.client';
+import { apiPath, errorCodeOf, errorFor, expectSuccess, refusalOf, type ApiResponse } from './propelauth-http.client';
 import type {
   SendSmsMfaCodeRequest,
   SendSmsMfaCodeRequestResponse,
@@ -50,7 +50,7 @@ export class StepUpMfaApi {
         valid_for_seconds: request.validForSeconds,
       },
     });
-    const body = stepUpSuccess(response, 'verify the step-up TOTP challenge') as { step_up_grant: string };
+    const body = expectSuccess(response, 'verify the step-up TOTP challenge', stepUpError) as { step_up_grant: string };
     return { stepUpGrant: body.step_up_grant };
   }
 
@@ -71,7 +71,7 @@ export class StepUpMfaApi {
     if (response.status >= 400 && response.status !== 401 && response.status !== 429 && isGrantNotFound(response.body)) {
       return { success: false };
     }
-    stepUpSuccess(response, 'verify the step-up grant');
+    expectSuccess(response, 'verify the step-up grant', stepUpError);
     return { success: true };
   }
 
@@ -95,7 +95,7 @@ export class StepUpMfaApi {
         valid_for_seconds: request.validForSeconds,
       },
     });
-    return camelize<SendSmsMfaCodeRequestResponse>(stepUpSuccess(response, 'send the SMS MFA code'));
+    return camelize<SendSmsMfaCodeRequestResponse>(expectSuccess(response, 'send the SMS MFA code', stepUpError));
   }
 
   /**
@@ -112,7 +112,7 @@ export class StepUpMfaApi {
       path: apiPath`/mfa/step-up/phone/verify`,
       body: { user_id: request.userId, challenge_id: request.challengeId, code: request.code },
     });
-    return camelize<VerifySmsChallengeResponse>(stepUpSuccess(response, 'verify the SMS challenge'));
+    return camelize<VerifySmsChallengeResponse>(expectSuccess(response, 'verify the SMS challenge', stepUpError));
   }
 }
 
@@ -128,12 +128,7 @@ const ERROR_BY_CODE: Record<string, ErrorClass> = {
   feature_gated: PropelAuthFeatureNotEnabledError,
 };
 
-// Functions, not methods: every method of the class is mixed into the service.
-function stepUpSuccess(response: ApiResponse, action: string): unknown {
-  if (response.status < 400) return response.body;
-  throw stepUpError(response, action);
-}
-
+// A function, not a method: every method of the class is mixed into the service.
 function stepUpError(response: ApiResponse, action: string): PropelAuthApiError {
   const { what, details } = refusalOf(response, action);
   const errorCode = details.code;
