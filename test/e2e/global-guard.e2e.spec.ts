@@ -170,14 +170,24 @@ describe('globalGuard with forRootAsync, and overriding it in a test', () => {
   });
 
   it('is registered with useExisting, so overrideProvider(RequireUserGuard) replaces it', async () => {
+    let calls = 0;
+    const override = {
+      canActivate: () => {
+        calls++;
+        return true;
+      },
+    };
     const running = await startApp(
       'express',
       { imports: [PropelAuthModule.forRoot({ ...emulator.moduleOptions(), globalGuard: true })], controllers: [RoutesController] },
-      { configure: (builder) => builder.overrideProvider(RequireUserGuard).useValue({ canActivate: () => true }) },
+      { configure: (builder) => builder.overrideProvider(RequireUserGuard).useValue(override) },
     );
     try {
-      expect((await get(`${running.url}/feed`)).status).toBe(200);
+      expect((await get(`${running.url}/feed`)).json).toEqual({ user: null });
       expect((await get(`${running.url}/health`)).status).toBe(200);
+      // Once a request: the override is the global guard. Registered with useClass, APP_GUARD
+      // would be a guard of its own, which overrideProvider() does not reach (no call).
+      expect(calls).toBe(2);
     } finally {
       await running.close();
     }
