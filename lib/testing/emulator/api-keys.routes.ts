@@ -2,7 +2,7 @@ import { ApiKeyStore, type EmulatorApiKey } from './api-keys.store';
 import type { EmulatorRouter } from './emulator-router';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, wireStoredMembership, wireUser } from './emulator-wire';
-import { integerParam, isObject, objectBody, optionalString, pageOf, UUID } from './emulator-fields';
+import { isObject, objectBody, optionalString, pageOf, pagingParams, UUID } from './emulator-fields';
 import type { EmulatorContext } from './propelauth-emulator';
 
 const PREFIX = '/api/backend/v1/end_user_api_keys';
@@ -150,8 +150,7 @@ function ownership(state: EmulatorState, keys: ApiKeyStore, request: Record<stri
 function page(state: EmulatorState, keys: ApiKeyStore, query: URLSearchParams, archived: boolean) {
   const orgId = queryId(query, 'org_id', UUID);
   let userId = queryId(query, 'user_id', UUID);
-  const size = pageSize(query);
-  const number = integerParam(query, 'page_number', 0, 0);
+  const { pageSize: size, pageNumber: number } = pagingParams(query, 1000);
   const email = query.get('user_email');
   if (email !== null) {
     const user = state.findUserByEmail(email);
@@ -162,10 +161,6 @@ function page(state: EmulatorState, keys: ApiKeyStore, query: URLSearchParams, a
     .filter((key) => isArchived(state, keys, key) === archived)
     .filter((key) => (orgId === undefined || key.orgId === orgId) && (userId === undefined || key.userId === userId));
   return pageOf(matching, size, number, 'api_keys', wireApiKey);
-}
-
-function pageSize(query: URLSearchParams): number {
-  return integerParam(query, 'page_size', 10, 1, 1000);
 }
 
 function queryId(query: URLSearchParams, name: string, pattern: RegExp): string | undefined {

@@ -34,8 +34,18 @@ export function integerParam(query: URLSearchParams, name: string, fallback: num
   const raw = query.get(name);
   if (raw === null) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new EmulatorInputError({ [name]: [`${name} must be an integer from ${min} to ${max}`] });
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new EmulatorInputError({ [name]: [`${name} must be an integer ${range(min, max)}`] });
   return value;
+}
+
+/** `page_size` (1 to `maxSize`, default 10) and `page_number` (from 0, default 0) of a query; anything else is a 400. */
+export function pagingParams(query: URLSearchParams, maxSize: number): { pageSize: number; pageNumber: number } {
+  return { pageSize: integerParam(query, 'page_size', 10, 1, maxSize), pageNumber: integerParam(query, 'page_number', 0, 0) };
+}
+
+/** `from min to max`, or `from min` when there is no upper bound. */
+function range(min: number, max: number): string {
+  return max === Number.MAX_SAFE_INTEGER ? `from ${min}` : `from ${min} to ${max}`;
 }
 
 /** One page of `items` on the wire: `{ [name], total_[name], current_page, page_size, has_more_results }`. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EmulatorHandler, EmulatorRouter } from './emulator-router';
 import { EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, urlSafeName, wireOrg } from './emulator-wire';
-import { isObject, objectBody, optionalBoolean, optionalString, pageOf } from './emulator-fields';
+import { isObject, objectBody, optionalBoolean, optionalString, pageOf, pagingParams } from './emulator-fields';
 import { OIDC_IDP_TYPES, OrgStore, SAML_PROVIDERS, type EmulatorOidcConnection, type EmulatorOidcIdpType, type EmulatorSamlProvider } from './orgs.store';
 import type { EmulatorContext } from './propelauth-emulator';
 
@@ -86,8 +86,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
 
   route('GET', '/pending_org_invites', ({ query }) => {
     const orgId = query.get('org_id') ?? undefined;
-    const pageSize = queryInteger(query, 'page_size', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
-    const pageNumber = queryInteger(query, 'page_number', 0) ?? 0;
+    const { pageSize, pageNumber } = pagingParams(query, MAX_PAGE_SIZE);
     const matching = state.pendingInvites.filter((invite) => (orgId === undefined || invite.orgId === orgId) && state.orgs.has(invite.orgId));
     return {
       status: 200,
@@ -394,11 +393,4 @@ function optionalStringArray(body: Record<string, unknown>, name: string): strin
     throw new EmulatorInputError({ [name]: [`${name} must be a list of strings`] });
   }
   return value;
-}
-
-function queryInteger(query: URLSearchParams, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const raw = query.get(name);
-  if (raw === null) return undefined;
-  const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  return optionalInteger({ [name]: value }, name, min, max);
 }

@@ -3,7 +3,7 @@ import type { EmulatorRouter } from './emulator-router';
 import type { EmulatorContext } from './propelauth-emulator';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorUser } from './emulator-state';
 import { dropUndefined, wireUser } from './emulator-wire';
-import { integerParam, isObject, objectBody, optionalBoolean, optionalString, pageOf } from './emulator-fields';
+import { isObject, objectBody, optionalBoolean, optionalString, pageOf, pagingParams } from './emulator-fields';
 import { OAUTH_PROVIDERS, UserStore, type EmulatorMfaSetup, type EmulatorOAuthProvider, type EmulatorOAuthToken } from './users.store';
 
 const PREFIX = '/api/backend/v1';
@@ -57,7 +57,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   batch('usernames', (username) => state.findUserByUsername(username));
 
   router.add('GET', `${PREFIX}/user/query`, ({ query }) => {
-    const { pageSize, pageNumber } = paging(query);
+    const { pageSize, pageNumber } = pagingParams(query, MAX_PAGE_SIZE);
     const orderBy = query.get('order_by') ?? 'CREATED_AT_ASC';
     if (!(ORDERS as readonly string[]).includes(orderBy)) throw new EmulatorInputError({ order_by: [`order_by must be one of ${ORDERS.join(', ')}`] });
     const needle = query.get('email_or_username')?.toLowerCase();
@@ -75,7 +75,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
     state.requireOrganizations();
     const members = state.memberships.get(params.orgId);
     if (!members) throw new EmulatorNotFoundError();
-    const { pageSize, pageNumber } = paging(query);
+    const { pageSize, pageNumber } = pagingParams(query, MAX_PAGE_SIZE);
     const role = query.get('role');
     const users = sortUsers([...state.users.values()], 'CREATED_AT_ASC').filter((user) => {
       const membership = members.get(user.userId);
@@ -320,11 +320,6 @@ function requiredParam(query: URLSearchParams, name: string): string {
   const value = query.get(name);
   if (!value) throw new EmulatorInputError({ [name]: [`${name} is required`] });
   return value;
-}
-
-/** `page_size` (1 to 100, default 10) and `page_number` (from 0, default 0). */
-function paging(query: URLSearchParams): { pageSize: number; pageNumber: number } {
-  return { pageSize: integerParam(query, 'page_size', 10, 1, MAX_PAGE_SIZE), pageNumber: integerParam(query, 'page_number', 0, 0) };
 }
 
 /** Sorted as asked; ties (users created in the same second) keep the order of creation. */
