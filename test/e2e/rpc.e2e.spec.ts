@@ -49,6 +49,12 @@ class MessagesController {
     return { orgId: org.orgId, role: org.userAssignedRole, sameAsData: data.orgId === org.orgId };
   }
 
+  @MessagePattern('stacked')
+  @UseGuards(OptionalUserGuard, RequireUserGuard)
+  stacked(@CurrentUser() user: User) {
+    return { userId: user.userId };
+  }
+
   @MessagePattern('health')
   @UseGuards(RequireUserGuard)
   @Public()
@@ -129,12 +135,17 @@ describe('guards and decorators on microservice message handlers (TCP transport)
     expect(extractorCalls).toEqual([{ data: { token: owner }, type: 'rpc' }]);
   });
 
-  it('verifies the token of each message once', async () => {
+  it('verifies the token of each message once, however many guards the handler has', async () => {
     const spy = vi.spyOn(withExtractor.service.get(TokenVerifierService), 'verifyAccessToken');
     try {
-      await send(withExtractor, 'org', { token: owner, orgId: ORG });
-      await send(withExtractor, 'whoami', { token: owner });
+      // Two guards on one handler: the second finds the first one's verification of this message.
+      expect(await send(withExtractor, 'stacked', { token: owner })).toEqual({ userId: 'owner' });
+      expect(spy).toHaveBeenCalledTimes(1);
+      // The memo is the message's: the next message is verified again.
+      expect(await send(withExtractor, 'stacked', { token: owner })).toEqual({ userId: 'owner' });
       expect(spy).toHaveBeenCalledTimes(2);
+      await send(withExtractor, 'whoami', { token: owner });
+      expect(spy).toHaveBeenCalledTimes(3);
     } finally {
       spy.mockRestore();
     }
