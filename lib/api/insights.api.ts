@@ -1,6 +1,5 @@
 import { httpOf } from './api-context';
-import { PropelAuthNotFoundError } from './propelauth-api.errors';
-import { apiPath, expectSuccess } from './propelauth-http.client';
+import { apiPath, expectSuccess, reportedPath } from './propelauth-http.client';
 import type {
   AttritionReportInterval,
   ChampionReportInterval,
@@ -21,7 +20,7 @@ import type {
   TopInviterReportInterval,
   UserReport,
 } from './insights.types';
-import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest } from './wire';
+import { bodyOrNullOn404, camelize, invalidOrgId, isUuid } from './wire';
 
 const REENGAGEMENT_INTERVALS: readonly ReengagementReportInterval[] = ['Weekly', 'Monthly'];
 const CHURN_INTERVALS: readonly ChurnReportInterval[] = ['7', '14', '30'];
@@ -66,7 +65,7 @@ export class InsightsApi {
     const { orgId, userId, pageSize, pageNumber } = request;
     checkPaging('pageSize', pageSize, 'pageNumber', pageNumber);
     if (userId !== undefined && !isUuid(userId)) throw new RangeError(`userId must be a PropelAuth user id (a UUID), got ${show(userId)}`);
-    if (!isUuid(orgId)) throw orgNotFoundWithoutRequest(orgId, '/groups');
+    if (!isUuid(orgId)) throw invalidOrgId('GET', reportedPath`/scim/${orgId}/groups`, 'fetch its SCIM groups');
     const response = await httpOf(this).send({
       method: 'GET',
       path: apiPath`/scim/${orgId}/groups`,
@@ -87,7 +86,7 @@ export class InsightsApi {
   async fetchScimGroup(request: FetchScimGroupRequest): Promise<ScimGroup> {
     const { orgId, groupId, membersPageSize, membersPageNumber } = request;
     checkPaging('membersPageSize', membersPageSize, 'membersPageNumber', membersPageNumber);
-    if (!isUuid(orgId)) throw orgNotFoundWithoutRequest(orgId, `/groups/${encodeURIComponent(String(groupId))}`);
+    if (!isUuid(orgId)) throw invalidOrgId('GET', reportedPath`/scim/${orgId}/groups/${groupId}`, 'fetch a SCIM group of');
     const response = await httpOf(this).send({
       method: 'GET',
       path: apiPath`/scim/${orgId}/groups/${groupId}`,
@@ -255,11 +254,6 @@ function isoDate(name: string, value: ChartDate): string {
     if (date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day) return value as string;
   }
   throw new RangeError(`${name} must be a Date or a 'YYYY-MM-DD' calendar date, got ${show(value)}`);
-}
-
-function orgNotFoundWithoutRequest(orgId: unknown, rest: string): PropelAuthNotFoundError {
-  const path = `/api/backend/v1/scim/${encodeURIComponent(String(orgId))}${rest}`;
-  return notFoundWithoutRequest('GET', path, `PropelAuth has no organization ${show(orgId)}: org ids are UUIDs`, 'invalid_org_id');
 }
 
 function show(value: unknown): string {

@@ -1,6 +1,5 @@
 import { httpOf } from './api-context';
-import { PropelAuthNotFoundError } from './propelauth-api.errors';
-import { apiPath, expectSuccess, type HttpMethod } from './propelauth-http.client';
+import { apiPath, expectSuccess, reportedPath } from './propelauth-http.client';
 import type {
   AddUserToOrgRequest,
   ChangeUserRoleInOrgRequest,
@@ -20,7 +19,7 @@ import type {
   SetSamlIdpMetadataRequest,
   UpdateOrgRequest,
 } from './orgs.types';
-import { bodyOrNullOn404, camelize, isUuid, notFoundWithoutRequest, sendOrFalse } from './wire';
+import { bodyOrNullOn404, camelize, invalidOrgId, isUuid, sendOrFalse } from './wire';
 
 /**
  * Organization functions (section 9.3) of `PropelAuthApiService`. Mixed into the service: call them on the
@@ -257,7 +256,7 @@ export class OrgsApi {
    * @example const { url } = await api.createOrgSamlConnectionLink(orgId, 7 * 24 * 3600);
    */
   async createOrgSamlConnectionLink(orgId: string, expiresInSeconds?: number): Promise<CreateSamlConnectionLinkResponse> {
-    if (!isUuid(orgId)) throw invalidOrgId('POST', orgId, '/create_saml_connection_link', 'create a SAML connection link');
+    if (!isUuid(orgId)) throw invalidOrgId('POST', reportedPath`/org/${orgId}/create_saml_connection_link`, 'create a SAML connection link');
     const response = await httpOf(this).send({
       method: 'POST',
       path: apiPath`/org/${orgId}/create_saml_connection_link`,
@@ -274,7 +273,7 @@ export class OrgsApi {
    * @example const { entityId, acsUrl, logoutUrl } = await api.fetchSamlSpMetadata(orgId);
    */
   async fetchSamlSpMetadata(orgId: string): Promise<FetchSamlSpMetadataResponse> {
-    if (!isUuid(orgId)) throw invalidOrgId('GET', orgId, '', 'fetch the SAML SP metadata', '/saml_sp_metadata/');
+    if (!isUuid(orgId)) throw invalidOrgId('GET', reportedPath`/saml_sp_metadata/${orgId}`, 'fetch the SAML SP metadata');
     const response = await httpOf(this).send({ method: 'GET', path: apiPath`/saml_sp_metadata/${orgId}` });
     const body = camelize<FetchSamlSpMetadataResponse>(expectSuccess(response, 'fetch the SAML SP metadata'));
     return { entityId: body.entityId, acsUrl: body.acsUrl, logoutUrl: body.logoutUrl };
@@ -350,8 +349,3 @@ export class OrgsApi {
   }
 }
 
-/** What a 404 would give, for an id that cannot exist, without asking PropelAuth. */
-function invalidOrgId(method: HttpMethod, orgId: string, suffix: string, action: string, prefix = '/org/'): PropelAuthNotFoundError {
-  const path = `/api/backend/v1${prefix}${encodeURIComponent(orgId)}${suffix}`;
-  return notFoundWithoutRequest(method, path, `PropelAuth has no such org to ${action}: the org id is not a UUID`, 'invalid_org_id');
-}

@@ -48,12 +48,24 @@ const MAX_BODY_TEXT = 2048;
  * @example apiPath`/user/${userId}/mfa` // "/api/backend/v1/user/<encoded id>/mfa"
  */
 export function apiPath(strings: TemplateStringsArray, ...values: Array<string | number>): string {
+  return buildPath(strings, values, true);
+}
+
+/**
+ * `apiPath` for a path that is only reported, in the error for a request that was
+ * not sent because an id cannot exist: every value is encoded alike, none refused.
+ */
+export function reportedPath(strings: TemplateStringsArray, ...values: unknown[]): string {
+  return buildPath(strings, values, false);
+}
+
+function buildPath(strings: TemplateStringsArray, values: readonly unknown[], refuseDotSegments: boolean): string {
   let path = '/api/backend/v1';
   strings.forEach((literal, index) => {
     path += literal;
     if (index < values.length) {
       const value = String(values[index]);
-      if (value === '' || value === '.' || value === '..') {
+      if (refuseDotSegments && (value === '' || value === '.' || value === '..')) {
         throw new TypeError(`${JSON.stringify(value)} is not a valid PropelAuth path parameter`);
       }
       path += encodeURIComponent(value);

@@ -95,6 +95,11 @@ export function notFoundWithoutRequest(method: HttpMethod, path: string, message
   return new PropelAuthNotFoundError(`${message} (no request was sent)`, { status: 404, method, path, code });
 }
 
+/** The not-found error for an org id that is not a UUID (`path`: what would have been asked, see `reportedPath`). */
+export function invalidOrgId(method: HttpMethod, path: string, action: string): PropelAuthNotFoundError {
+  return notFoundWithoutRequest(method, path, `PropelAuth has no such org to ${action}: the org id is not a UUID`, 'invalid_org_id');
+}
+
 /**
  * An update that answers true, or false when the target does not exist: ids that
  * cannot be valid (not UUIDs, or what `isValidId` refuses) are false without a request, a 404 is false.

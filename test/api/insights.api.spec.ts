@@ -160,6 +160,7 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
 
       expect(await captureWire(h.emulator, () => h.api.fetchOrgScimGroups({ orgId: '../../user' }))).toEqual([]);
       await expect(h.api.fetchOrgScimGroups({ orgId: 'acme' })).rejects.toBeInstanceOf(PropelAuthNotFoundError);
+      await expect(h.api.fetchOrgScimGroups({ orgId: 'a/b' })).rejects.toMatchObject({ status: 404, code: 'invalid_org_id', method: 'GET', path: '/api/backend/v1/scim/a%2Fb/groups' });
     });
 
     it('rejects bad arguments without a request; the emulator refuses what the official library sends unchecked', async () => {
@@ -248,6 +249,7 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
       await expect(official.auth.fetchScimGroup({ orgId: org.orgId, groupId: randomUUID() })).rejects.toEqual(new Error('Organization not found'));
       expect(await captureWire(h.emulator, () => h.api.fetchScimGroup({ orgId: 'acme', groupId: group.groupId }))).toEqual([]);
       await expect(h.api.fetchScimGroup({ orgId: 'acme', groupId: group.groupId })).rejects.toBeInstanceOf(PropelAuthNotFoundError);
+      await expect(h.api.fetchScimGroup({ orgId: 'acme', groupId: '..' })).rejects.toMatchObject({ status: 404, code: 'invalid_org_id', path: '/api/backend/v1/scim/acme/groups/..' });
     });
 
     it('rejects bad paging without a request, field errors on 400, PropelAuthFeatureNotEnabledError on 426', async () => {
