@@ -29,6 +29,45 @@ export function optionalBoolean(body: Record<string, unknown>, name: string): bo
   return value;
 }
 
+/** A string field of a request body that must be there and not blank; anything else is a 400. */
+export function requiredString(body: Record<string, unknown>, name: string): string {
+  const value = optionalString(body, name);
+  if (value === undefined || value.trim() === '') throw new EmulatorInputError({ [name]: [`${name} is required`] });
+  return value;
+}
+
+/** An integer field of a request body from `min` to `max`, or undefined if missing or null; anything else is a 400. */
+export function optionalInteger(body: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new EmulatorInputError({ [name]: [`${name} must be an integer ${range(min, max)}`] });
+  }
+  return value;
+}
+
+/** A field of a request body that must be a list of strings (a missing one too is a 400). */
+export function stringArray(body: Record<string, unknown>, name: string): string[] {
+  const value = body[name];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new EmulatorInputError({ [name]: [`${name} must be a list of strings`] });
+  }
+  return value;
+}
+
+/** A list-of-strings field of a request body, or undefined if missing or null; anything else is a 400. */
+export function optionalStringArray(body: Record<string, unknown>, name: string): string[] | undefined {
+  return body[name] === undefined || body[name] === null ? undefined : stringArray(body, name);
+}
+
+/** An object field of a request body, or undefined if missing or null; anything else is a 400. */
+export function optionalObject(body: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new EmulatorInputError({ [name]: [`${name} must be an object`] });
+  return value;
+}
+
 /** A query parameter of plain digits from `min` to `max`, or `fallback` if absent; anything else is a 400. */
 export function integerParam(query: URLSearchParams, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = query.get(name);

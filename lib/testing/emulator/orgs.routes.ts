@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EmulatorHandler, EmulatorRouter } from './emulator-router';
 import { EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, urlSafeName, wireOrg } from './emulator-wire';
-import { isObject, objectBody, optionalBoolean, optionalString, pageOf, pagingParams } from './emulator-fields';
+import { objectBody, optionalBoolean, optionalInteger, optionalObject, optionalString, optionalStringArray, pageOf, pagingParams, requiredString } from './emulator-fields';
 import { OIDC_IDP_TYPES, OrgStore, SAML_PROVIDERS, type EmulatorOidcConnection, type EmulatorOidcIdpType, type EmulatorSamlProvider } from './orgs.store';
 import type { EmulatorContext } from './propelauth-emulator';
 
@@ -138,8 +138,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
     const name = optionalString(request, 'name');
     if (name !== undefined && name.trim() === '') throw new EmulatorInputError({ name: ['name must not be empty'] });
     const canSetupSaml = optionalBoolean(request, 'can_setup_saml');
-    const metadata = request.metadata;
-    if (metadata !== undefined && metadata !== null && !isObject(metadata)) throw new EmulatorInputError({ metadata: ['metadata must be an object'] });
+    const metadata = optionalObject(request, 'metadata');
     const maxUsers = optionalInteger(request, 'max_users', 1);
     const members = state.memberships.get(org.orgId)?.size ?? 0;
     if (maxUsers !== undefined && maxUsers < members) {
@@ -168,7 +167,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
       org.urlSafeOrgName = urlSafeName(org.name);
     }
     if (canSetupSaml !== undefined) org.canSetupSaml = canSetupSaml;
-    if (isObject(metadata)) org.metadata = metadata;
+    if (metadata !== undefined) org.metadata = metadata;
     if (maxUsers !== undefined) org.maxUsers = maxUsers;
     if (autojoin !== undefined) org.domainAutojoin = autojoin;
     if (restrict !== undefined) org.domainRestrict = restrict;
@@ -353,12 +352,6 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function requiredString(body: Record<string, unknown>, name: string): string {
-  const value = optionalString(body, name);
-  if (value === undefined || value.trim() === '') throw new EmulatorInputError({ [name]: [`${name} is required`] });
-  return value;
-}
-
 function requiredUrl(body: Record<string, unknown>, name: string): string {
   const value = requiredString(body, name);
   let protocol: string;
@@ -375,22 +368,4 @@ function optionalDomain(body: Record<string, unknown>, name: string): string | u
   const value = optionalString(body, name);
   if (value !== undefined && !DOMAIN.test(value)) throw new EmulatorInputError({ [name]: [`${value} is not a valid domain`] });
   return value?.toLowerCase();
-}
-
-function optionalInteger(body: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new EmulatorInputError({ [name]: [`${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}`] });
-  }
-  return value;
-}
-
-function optionalStringArray(body: Record<string, unknown>, name: string): string[] | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    throw new EmulatorInputError({ [name]: [`${name} must be a list of strings`] });
-  }
-  return value;
 }

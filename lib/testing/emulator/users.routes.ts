@@ -3,7 +3,7 @@ import type { EmulatorRouter } from './emulator-router';
 import type { EmulatorContext } from './propelauth-emulator';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorUser } from './emulator-state';
 import { dropUndefined, wireUser } from './emulator-wire';
-import { isObject, objectBody, optionalBoolean, optionalString, pageOf, pagingParams } from './emulator-fields';
+import { isObject, objectBody, optionalBoolean, optionalObject, optionalString, optionalStringArray, pageOf, pagingParams, requiredString, stringArray } from './emulator-fields';
 import { OAUTH_PROVIDERS, UserStore, type EmulatorMfaSetup, type EmulatorOAuthProvider, type EmulatorOAuthToken } from './users.store';
 
 const PREFIX = '/api/backend/v1';
@@ -42,8 +42,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
 
   const batch = (field: 'user_ids' | 'emails' | 'usernames', find: (value: string) => EmulatorUser | undefined) =>
     router.add('POST', `${PREFIX}/user/${field}`, ({ body, query }) => {
-      const values = isObject(body) ? body[field] : undefined;
-      if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) throw new EmulatorInputError({ [field]: [`${field} must be a list of strings`] });
+      const values = stringArray(objectBody(body), field);
       if (values.length > MAX_BATCH) throw new EmulatorInputError({ [field]: [`At most ${MAX_BATCH} ${field} per request`] });
       const found = new Set<EmulatorUser>();
       for (const value of values) {
@@ -178,9 +177,8 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
       const holder = state.findUserByUsername(username);
       if (holder && holder !== user) throw new EmulatorInputError({ username: ['Username already exists'] });
     }
-    for (const field of ['metadata', 'properties'] as const) {
-      if (request[field] !== undefined && request[field] !== null && !isObject(request[field])) throw new EmulatorInputError({ [field]: [`${field} must be an object`] });
-    }
+    const metadata = optionalObject(request, 'metadata');
+    const properties = optionalObject(request, 'properties');
     const changes = dropUndefined({
       username,
       firstName: optionalString(request, 'first_name'),
@@ -188,10 +186,10 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
       pictureUrl: optionalString(request, 'picture_url'),
       updatePasswordRequired: optionalBoolean(request, 'update_password_required'),
       legacyUserId: optionalString(request, 'legacy_user_id'),
-      metadata: isObject(request.metadata) ? request.metadata : undefined,
+      metadata,
     });
     Object.assign(user, changes);
-    if (isObject(request.properties)) user.properties = { ...user.properties, ...request.properties };
+    if (properties !== undefined) user.properties = { ...user.properties, ...properties };
     return ok();
   });
 
@@ -265,10 +263,8 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
 
   // --- invitations (the entries of state.pendingInvites) -------------------
   const invite = (org: EmulatorOrg, email: string, request: Record<string, unknown>, emailField: string) => {
-    const role = optionalString(request, 'role');
-    if (!role) throw new EmulatorInputError({ role: ['role is required'] });
-    const additional = request.additional_roles ?? [];
-    if (!Array.isArray(additional) || !additional.every((name) => typeof name === 'string')) throw new EmulatorInputError({ additional_roles: ['additional_roles must be a list of role names'] });
+    const role = requiredString(request, 'role');
+    const additional = optionalStringArray(request, 'additional_roles') ?? [];
     for (const [field, name] of [['role', role], ...additional.map((name) => ['additional_roles', name])]) {
       if (!state.roles.has(name)) throw new EmulatorInputError({ [field]: [`Role ${name} does not exist`] });
     }
