@@ -149,6 +149,7 @@ class Client {
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const unauthenticated = { event: 'exception', data: { status: 'error', statusCode: 401, code: 'UNAUTHENTICATED', message: 'Unauthorized' } };
+const badRequest = { event: 'exception', data: { status: 'error', statusCode: 400, code: 'BAD_REQUEST', message: 'Bad Request' } };
 const forbidden = { event: 'exception', data: { status: 'error', statusCode: 403, code: 'FORBIDDEN', message: 'Forbidden' } };
 
 describe('guards and decorators on WebSocket gateways (@nestjs/platform-ws)', () => {
@@ -238,9 +239,12 @@ describe('guards and decorators on WebSocket gateways (@nestjs/platform-ws)', ()
     expect(JSON.stringify(answer)).not.toContain(expired);
   });
 
-  it('refuses an access_token in the handshake URL, as on HTTP', async () => {
+  it('refuses an access_token in the handshake URL, as on HTTP; with a header as well, as ambiguous (400)', async () => {
     const client = await connect(main, `/ws?access_token=${owner}`);
     expect(await client.request('whoami')).toEqual(unauthenticated);
+    const both = await connect(main, `/ws?access_token=${owner}`, auth(owner));
+    expect(await both.request('whoami')).toEqual(badRequest);
+    expect(await both.request('ping')).toEqual({ event: 'pong', data: 'pong' });
   });
 
   it('verifies the token again once it expires, on a connection that outlives it', async () => {
