@@ -206,10 +206,18 @@ export class EmulatorState {
   addUserToOrg(userId: string, orgId: string, role: string, additionalRoles: string[] = []): void {
     const members = this.memberships.get(orgId);
     if (!this.users.has(userId) || members === undefined) throw new EmulatorNotFoundError();
-    for (const name of [role, ...additionalRoles]) {
-      if (!this.roles.has(name)) throw new EmulatorInputError({ role: [`Role ${name} does not exist`] });
-    }
+    this.requireRoles(role, additionalRoles);
     members.set(userId, { role, additionalRoles });
+  }
+
+  /**
+   * The 400 PropelAuth gives for roles the project does not define: `{ role }`
+   * if `role` is unknown, else `{ additional_roles }` naming every unknown one.
+   */
+  requireRoles(role: string, additionalRoles: readonly string[] = []): void {
+    if (!this.roles.has(role)) throw new EmulatorInputError({ role: [`Role ${role} does not exist`] });
+    const unknown = additionalRoles.filter((name) => !this.roles.has(name));
+    if (unknown.length > 0) throw new EmulatorInputError({ additional_roles: unknown.map((name) => `Role ${name} does not exist`) });
   }
 
   findUserByEmail(email: string): EmulatorUser | undefined {

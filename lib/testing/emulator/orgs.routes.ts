@@ -205,7 +205,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
     if (org.domainRestrict && !emailMatchesOrg(user.email, org)) {
       throw new EmulatorInputError({ user_id: ["The org only accepts users whose email is on the org's domain"] });
     }
-    state.addUserToOrg(user.userId, org.orgId, role, additionalRoles);
+    members.set(user.userId, { role, additionalRoles }); // the roles were checked by membershipRequest
     // The invitation is moot once the invitee is a member.
     for (let i = state.pendingInvites.length - 1; i >= 0; i--) {
       const invite = state.pendingInvites[i];
@@ -323,11 +323,7 @@ function membershipRequest(state: EmulatorState, body: unknown, withRole: boolea
   const user = state.users.get(userId);
   const org = state.orgs.get(orgId);
   if (user === undefined || org === undefined) throw new EmulatorNotFoundError();
-  if (withRole) {
-    if (!state.roles.has(role)) throw new EmulatorInputError({ role: [`Role ${role} does not exist`] });
-    const unknown = additionalRoles.filter((name) => !state.roles.has(name));
-    if (unknown.length > 0) throw new EmulatorInputError({ additional_roles: unknown.map((name) => `Role ${name} does not exist`) });
-  }
+  if (withRole) state.requireRoles(role, additionalRoles);
   return { user, org, role, additionalRoles };
 }
 

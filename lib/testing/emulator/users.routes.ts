@@ -265,9 +265,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   const invite = (org: EmulatorOrg, email: string, request: Record<string, unknown>, emailField: string) => {
     const role = requiredString(request, 'role');
     const additional = optionalStringArray(request, 'additional_roles') ?? [];
-    for (const [field, name] of [['role', role], ...additional.map((name) => ['additional_roles', name])]) {
-      if (!state.roles.has(name)) throw new EmulatorInputError({ [field]: [`Role ${name} does not exist`] });
-    }
+    state.requireRoles(role, additional);
     const member = state.findUserByEmail(email);
     if (member && state.memberships.get(org.orgId)?.has(member.userId)) throw new EmulatorInputError({ [emailField]: ['The user is already a member of this org'] });
     const existing = state.pendingInvites.findIndex((entry) => entry.orgId === org.orgId && entry.inviteeEmail === email);
