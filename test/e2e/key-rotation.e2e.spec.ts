@@ -166,10 +166,15 @@ describe.each(ADAPTERS)('key rotation through the guards over HTTP (%s)', (adapt
     expect((await get(`${running.url}/rotated`, bearer(before))).json).toEqual({ userId: 'before' });
     await emulator.rotateKey();
     const after = emulator.mintAccessToken({ userId: 'after' });
-    expect((await get(`${running.url}/rotated`, bearer(after))).json).toEqual({ userId: 'after' });
-    expect(emulator.requestsTo(METADATA)).toHaveLength(2);
-    // A forged kid, with reloads rate-limited: refused after one verification, by both stacked guards together.
     const verifications = vi.spyOn(running.app.get(TokenVerifierService), 'verifyAccessToken');
+    // @CurrentUser() gets the user verified after the reload: it replaced the pending state the first guard recorded.
+    expect((await get(`${running.url}/rotated`, bearer(after))).json).toEqual({ userId: 'after' });
+    // Refused with the old key, verified again after the reload; the second guard waited on that same reload.
+    expect(verifications).toHaveBeenCalledTimes(2);
+    expect(emulator.requestsTo(METADATA)).toHaveLength(2);
+    // A forged kid, with reloads rate-limited: one verification; OptionalUserGuard lets the request on without
+    // a user, and RequireUserGuard refuses it from the same recorded refusal.
+    verifications.mockClear();
     const refused = await get(`${running.url}/rotated`, bearer(forged('evil')));
     expect(refused.status).toBe(401);
     expect(verifications).toHaveBeenCalledTimes(1);
@@ -180,7 +185,7 @@ describe.each(ADAPTERS)('key rotation through the guards over HTTP (%s)', (adapt
 @Controller()
 class RotationController {
   @Get('rotated')
-  @UseGuards(RequireUserGuard, OptionalUserGuard)
+  @UseGuards(OptionalUserGuard, RequireUserGuard)
   rotated(@CurrentUser() user: User) {
     return { userId: user.userId };
   }
