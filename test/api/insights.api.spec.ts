@@ -10,7 +10,7 @@ import {
   type UserReport,
 } from '../../lib';
 import { InsightsStore } from '../../lib/testing/emulator/insights.store';
-import { captureWire, officialClient, startApiHarness, type ApiHarness } from '../support/api';
+import { captureWire, officialClient, rejection, startApiHarness, withOrganizationsOff, type ApiHarness } from '../support/api';
 
 const DAY = 86_400;
 /** Unix seconds of noon UTC on a day. */
@@ -41,24 +41,6 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
       headers: { Authorization: `Bearer ${h.emulator.apiKey}`, 'X-Propelauth-url': new URL(h.emulator.authUrl).hostname },
     });
     return { status: response.status, body: await response.json() };
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    return promise.then(
-      () => {
-        throw new Error('expected a rejection');
-      },
-      (error: unknown) => error,
-    );
-  }
-
-  async function withOrganizationsDisabled<T>(run: () => Promise<T>): Promise<T> {
-    h.emulator.state.features.organizations = false;
-    try {
-      return await run();
-    } finally {
-      h.emulator.state.features.organizations = true;
-    }
   }
 
   describe('fetchEmployeeById', () => {
@@ -190,7 +172,7 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
       expect(bad).toBeInstanceOf(PropelAuthBadRequestError);
       expect((bad as PropelAuthBadRequestError).fieldToErrors).toEqual({ page_size: ['page_size must be between 1 and 1000'] });
 
-      const gated = await withOrganizationsDisabled(() => rejection(h.api.fetchOrgScimGroups({ orgId: org.orgId })));
+      const gated = await withOrganizationsOff(h.emulator, () => rejection(h.api.fetchOrgScimGroups({ orgId: org.orgId })));
       expect(gated).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
       expect((gated as PropelAuthFeatureNotEnabledError).status).toBe(426);
       expect((gated as PropelAuthFeatureNotEnabledError).code).toBe('feature_gated');
@@ -262,7 +244,7 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
       expect(bad).toBeInstanceOf(PropelAuthBadRequestError);
       expect((bad as PropelAuthBadRequestError).fieldToErrors).toEqual({ members_page_size: ['members_page_size must be between 1 and 1000'] });
 
-      await expect(withOrganizationsDisabled(() => h.api.fetchScimGroup({ orgId: org.orgId, groupId: group.groupId }))).rejects.toBeInstanceOf(PropelAuthFeatureNotEnabledError);
+      await expect(withOrganizationsOff(h.emulator, () => h.api.fetchScimGroup({ orgId: org.orgId, groupId: group.groupId }))).rejects.toBeInstanceOf(PropelAuthFeatureNotEnabledError);
     });
   });
 
@@ -428,7 +410,7 @@ describe('PropelAuthApiService: employees, SCIM and user insights', () => {
 
       if (report.kind === 'org') {
         it('rejects with PropelAuthFeatureNotEnabledError when organizations are not enabled (426)', async () => {
-          const gated = await withOrganizationsDisabled(() => rejection(ours(report.intervals[0])));
+          const gated = await withOrganizationsOff(h.emulator, () => rejection(ours(report.intervals[0])));
           expect(gated).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
           expect((gated as PropelAuthFeatureNotEnabledError).status).toBe(426);
         });

@@ -11,7 +11,7 @@ import {
 } from '../../lib';
 import type { EmulatorInvite, EmulatorOrg } from '../../lib/testing';
 import { OrgStore } from '../../lib/testing/emulator/orgs.store';
-import { captureWire, officialClient, startApiHarness, type ApiHarness } from '../support/api';
+import { captureWire, officialClient, rejection, sameWire, startApiHarness, withOrganizationsOff, type ApiHarness } from '../support/api';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----';
 
@@ -51,14 +51,8 @@ describe('PropelAuthApiService: organizations', () => {
   const orgsInToken = (userId: string): Record<string, { user_role: string; additional_roles: string[] }> =>
     (jwt.decode(h.emulator.createAccessToken({ userId })) as { org_id_to_org_member_info: Record<string, { user_role: string; additional_roles: string[] }> })
       .org_id_to_org_member_info;
-  /** Our call and the official one put the same requests on the wire. */
-  const expectSameWire = async (ours: () => unknown, theirs: () => unknown) => {
-    const theirWire = await captureWire(h.emulator, theirs);
-    const ourWire = await captureWire(h.emulator, ours);
-    expect(theirWire).toHaveLength(1);
-    expect(ourWire).toEqual(theirWire);
-    return ourWire[0];
-  };
+  /** Our call and the official one put the same request on the wire (sameWire, ours first). */
+  const expectSameWire = (ours: () => unknown, theirs: () => unknown) => sameWire(h.emulator, theirs, ours);
   /** The call sends no request and answers `answer`: a value, or for a rejection the error's class. */
   const noRequest = async (call: () => Promise<unknown>, answer: unknown) => {
     let settled: unknown;
@@ -66,10 +60,6 @@ describe('PropelAuthApiService: organizations', () => {
     if (typeof answer === 'function') expect(settled).toBeInstanceOf(answer);
     else expect(settled).toEqual(answer);
   };
-  const rejection = (promise: Promise<unknown>) => promise.then(
-    () => { throw new Error('expected a rejection'); },
-    (error: unknown) => error,
-  );
 
   it('every org update answers false for an id that cannot be a path parameter ("", ".", ".."), without a request', async () => {
     for (const id of ['', '.', '..']) {
@@ -877,17 +867,14 @@ describe('PropelAuthApiService: organizations', () => {
       const user = seedUser();
       h.emulator.addUserToOrg({ userId: user.userId, orgId: org.orgId, role: 'Member' });
       const orgsBefore = h.emulator.state.orgs.size;
-      h.emulator.state.features.organizations = false;
-      try {
+      await withOrganizationsOff(h.emulator, async () => {
         for (const { name, call } of calls(org.orgId, user.userId)) {
           const error = await rejection(call());
           expect(error, name).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
           expect((error as PropelAuthFeatureNotEnabledError).status, name).toBe(426);
           expect((error as PropelAuthFeatureNotEnabledError).code, name).toBe('feature_gated');
         }
-      } finally {
-        h.emulator.state.features.organizations = true;
-      }
+      });
       expect(h.emulator.state.orgs.size).toBe(orgsBefore);
       expect(h.emulator.state.memberships.get(org.orgId)?.has(user.userId)).toBe(true);
       expect(await h.api.fetchOrg(org.orgId)).toMatchObject({ name: org.name });

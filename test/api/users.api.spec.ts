@@ -10,7 +10,7 @@ import {
   TokenVerifierService,
 } from '../../lib';
 import { UserStore } from '../../lib/testing/emulator/users.store';
-import { captureWire, officialClient, startApiHarness, type ApiHarness } from '../support/api';
+import { captureWire, officialClient, rejection, sameWire, startApiHarness, withOrganizationsOff, type ApiHarness } from '../support/api';
 
 const UNKNOWN_ID = '6f1b1b8e-0c1a-4d4e-9a57-3c1d2a1b0fff';
 const BAD_ID = '../../admin';
@@ -24,24 +24,6 @@ describe('PropelAuthApiService: users', () => {
   const user = (tag: string, extra: { username?: string; properties?: Record<string, unknown>; emailConfirmed?: boolean; legacyUserId?: string } = {}) =>
     h.emulator.createUser({ email: email(tag), ...extra });
   const store = () => h.emulator.state.store(UserStore);
-  const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
-  /** Runs the official client's call, then ours, and asserts they put the same requests on the wire. */
-  const sameWire = async (theirs: () => unknown, ours: () => unknown) => {
-    const theirRequests = await captureWire(h.emulator, theirs);
-    const ourRequests = await captureWire(h.emulator, ours);
-    expect(ourRequests).toEqual(theirRequests);
-    expect(ourRequests).toHaveLength(1);
-    return ourRequests[0];
-  };
-  const withOrganizationsOff = async (run: () => Promise<void>) => {
-    h.emulator.state.features.organizations = false;
-    try {
-      await run();
-    } finally {
-      h.emulator.state.features.organizations = true;
-    }
-  };
-
   beforeAll(async () => {
     h = await startApiHarness();
     official = officialClient(h.emulator);
@@ -95,7 +77,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('wire');
-      const request = await sameWire(
+      const request = await sameWire(h.emulator, 
         () => official.auth.fetchUserMetadataByUserId(stored.userId, true),
         () => h.api.fetchUserMetadataByUserId(stored.userId, true),
       );
@@ -138,9 +120,9 @@ describe('PropelAuthApiService: users', () => {
     });
 
     it('put the same requests on the wire as @propelauth/node', async () => {
-      const byEmail = await sameWire(() => official.auth.fetchUserMetadataByEmail('x+y@acme.test', true), () => h.api.fetchUserMetadataByEmail('x+y@acme.test', true));
+      const byEmail = await sameWire(h.emulator, () => official.auth.fetchUserMetadataByEmail('x+y@acme.test', true), () => h.api.fetchUserMetadataByEmail('x+y@acme.test', true));
       expect(byEmail).toMatchObject({ method: 'GET', path: '/api/backend/v1/user/email', query: { email: 'x+y@acme.test', include_orgs: 'true' } });
-      const byName = await sameWire(() => official.auth.fetchUserMetadataByUsername('a b&c'), () => h.api.fetchUserMetadataByUsername('a b&c'));
+      const byName = await sameWire(h.emulator, () => official.auth.fetchUserMetadataByUsername('a b&c'), () => h.api.fetchUserMetadataByUsername('a b&c'));
       expect(byName).toMatchObject({ path: '/api/backend/v1/user/username', query: { username: 'a b&c', include_orgs: 'false' } });
     });
   });
@@ -186,13 +168,13 @@ describe('PropelAuthApiService: users', () => {
 
     it('put the same requests on the wire as @propelauth/node', async () => {
       const ids = [randomUUID(), randomUUID()];
-      const plain = await sameWire(() => official.auth.fetchBatchUserMetadataByUserIds(ids), () => h.api.fetchBatchUserMetadataByUserIds(ids));
+      const plain = await sameWire(h.emulator, () => official.auth.fetchBatchUserMetadataByUserIds(ids), () => h.api.fetchBatchUserMetadataByUserIds(ids));
       expect(plain).toMatchObject({ method: 'POST', path: '/api/backend/v1/user/user_ids', query: {}, body: { user_ids: ids } });
-      const withOrgs = await sameWire(() => official.auth.fetchBatchUserMetadataByUserIds(ids, true), () => h.api.fetchBatchUserMetadataByUserIds(ids, true));
+      const withOrgs = await sameWire(h.emulator, () => official.auth.fetchBatchUserMetadataByUserIds(ids, true), () => h.api.fetchBatchUserMetadataByUserIds(ids, true));
       expect(withOrgs.query).toEqual({ include_orgs: 'true' });
-      const emails = await sameWire(() => official.auth.fetchBatchUserMetadataByEmails(['a@x.test'], true), () => h.api.fetchBatchUserMetadataByEmails(['a@x.test'], true));
+      const emails = await sameWire(h.emulator, () => official.auth.fetchBatchUserMetadataByEmails(['a@x.test'], true), () => h.api.fetchBatchUserMetadataByEmails(['a@x.test'], true));
       expect(emails).toMatchObject({ path: '/api/backend/v1/user/emails', body: { emails: ['a@x.test'] } });
-      const names = await sameWire(() => official.auth.fetchBatchUserMetadataByUsernames(['ada']), () => h.api.fetchBatchUserMetadataByUsernames(['ada']));
+      const names = await sameWire(h.emulator, () => official.auth.fetchBatchUserMetadataByUsernames(['ada']), () => h.api.fetchBatchUserMetadataByUsernames(['ada']));
       expect(names).toMatchObject({ path: '/api/backend/v1/user/usernames', body: { usernames: ['ada'] } });
     });
   });
@@ -240,13 +222,13 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const query = { pageSize: 5, pageNumber: 1, orderBy: 'LAST_ACTIVE_AT_DESC' as const, emailOrUsername: 'a b', includeOrgs: true, legacyUserId: 'l-1' };
-      const request = await sameWire(() => official.auth.fetchUsersByQuery(query), () => h.api.fetchUsersByQuery(query));
+      const request = await sameWire(h.emulator, () => official.auth.fetchUsersByQuery(query), () => h.api.fetchUsersByQuery(query));
       expect(request).toMatchObject({
         method: 'GET',
         path: '/api/backend/v1/user/query',
         query: { page_size: '5', page_number: '1', order_by: 'LAST_ACTIVE_AT_DESC', email_or_username: 'a b', include_orgs: 'true', legacy_user_id: 'l-1' },
       });
-      expect((await sameWire(() => official.auth.fetchUsersByQuery({}), () => h.api.fetchUsersByQuery({}))).query).toEqual({});
+      expect((await sameWire(h.emulator, () => official.auth.fetchUsersByQuery({}), () => h.api.fetchUsersByQuery({}))).query).toEqual({});
     });
   });
 
@@ -288,7 +270,7 @@ describe('PropelAuthApiService: users', () => {
       const bad = (await rejection(h.api.fetchUsersInOrg({ orgId: org.orgId, pageSize: 101 }))) as PropelAuthBadRequestError;
       expect(bad).toBeInstanceOf(PropelAuthBadRequestError);
       expect(bad.fieldToErrors).toEqual({ page_size: ['page_size must be an integer from 1 to 100'] });
-      await withOrganizationsOff(async () => {
+      await withOrganizationsOff(h.emulator, async () => {
         const error = await rejection(h.api.fetchUsersInOrg({ orgId: org.orgId }));
         expect(error).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
         expect((error as PropelAuthFeatureNotEnabledError).status).toBe(426);
@@ -298,7 +280,7 @@ describe('PropelAuthApiService: users', () => {
     it('puts the same request on the wire as @propelauth/node', async () => {
       const org = h.emulator.createOrg({ name: 'Wire Members Org' });
       const query = { orgId: org.orgId, pageSize: 3, pageNumber: 0, includeOrgs: false, role: 'Admin' };
-      const request = await sameWire(() => official.auth.fetchUsersInOrg(query), () => h.api.fetchUsersInOrg(query));
+      const request = await sameWire(h.emulator, () => official.auth.fetchUsersInOrg(query), () => h.api.fetchUsersInOrg(query));
       expect(request).toMatchObject({ method: 'GET', path: `/api/backend/v1/user/org/${org.orgId}`, query: { page_size: '3', page_number: '0', include_orgs: 'false', role: 'Admin' } });
     });
   });
@@ -319,7 +301,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('signup-wire');
-      const request = await sameWire(() => official.auth.fetchUserSignupQueryParams(stored.userId), () => h.api.fetchUserSignupQueryParams(stored.userId));
+      const request = await sameWire(h.emulator, () => official.auth.fetchUserSignupQueryParams(stored.userId), () => h.api.fetchUserSignupQueryParams(stored.userId));
       expect(request).toMatchObject({ method: 'GET', path: `/api/backend/v1/user/${stored.userId}/signup_query_parameters` });
     });
   });
@@ -355,10 +337,10 @@ describe('PropelAuthApiService: users', () => {
 
     it('put the same requests on the wire as @propelauth/node', async () => {
       const stored = user('mfa-wire');
-      expect((await sameWire(() => official.auth.fetchUserMfaMethods(stored.userId), () => h.api.fetchUserMfaMethods(stored.userId))).path).toBe(
+      expect((await sameWire(h.emulator, () => official.auth.fetchUserMfaMethods(stored.userId), () => h.api.fetchUserMfaMethods(stored.userId))).path).toBe(
         `/api/backend/v1/user/${stored.userId}/mfa`,
       );
-      const disable = await sameWire(() => official.auth.disableUser2fa(stored.userId), () => h.api.disableUser2fa(stored.userId));
+      const disable = await sameWire(h.emulator, () => official.auth.disableUser2fa(stored.userId), () => h.api.disableUser2fa(stored.userId));
       expect(disable).toMatchObject({ method: 'POST', path: `/api/backend/v1/user/${stored.userId}/disable_2fa`, body: undefined });
     });
   });
@@ -405,10 +387,10 @@ describe('PropelAuthApiService: users', () => {
     it('put the same requests on the wire as @propelauth/node', async () => {
       const stored = user('oauth-wire');
       store().setOAuthToken(stored.userId, 'xero', { accessToken: 'x' });
-      expect((await sameWire(() => official.auth.fetchUserOAuthTokens(stored.userId), () => h.api.fetchUserOAuthTokens(stored.userId))).path).toBe(
+      expect((await sameWire(h.emulator, () => official.auth.fetchUserOAuthTokens(stored.userId), () => h.api.fetchUserOAuthTokens(stored.userId))).path).toBe(
         `/api/backend/v1/user/${stored.userId}/oauth_token`,
       );
-      const fresh = await sameWire(() => official.auth.fetchFreshTokenFromProvider(stored.userId, 'xero'), () => h.api.fetchFreshTokenFromProvider(stored.userId, 'xero'));
+      const fresh = await sameWire(h.emulator, () => official.auth.fetchFreshTokenFromProvider(stored.userId, 'xero'), () => h.api.fetchFreshTokenFromProvider(stored.userId, 'xero'));
       expect(fresh).toMatchObject({ method: 'GET', path: `/api/backend/v1/user/${stored.userId}/xero/fresh_token` });
     });
   });
@@ -429,7 +411,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const request = { email: 'same@acme.test', emailConfirmed: true, firstName: 'S', lastName: 'T', username: 'st', password: 'hunter22', properties: { a_b: 1 } };
-      const wire = await sameWire(() => official.auth.createUser(request), () => h.api.createUser(request));
+      const wire = await sameWire(h.emulator, () => official.auth.createUser(request), () => h.api.createUser(request));
       expect(wire.path).toBe('/api/backend/v1/user/');
     });
   });
@@ -476,9 +458,9 @@ describe('PropelAuthApiService: users', () => {
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('update-wire');
       const request = { username: 'w', firstName: 'F', lastName: 'L', pictureUrl: 'https://p.test', metadata: { a_b: 1 }, properties: { c_d: 2 }, updatePasswordRequired: false, legacyUserId: 'lg' };
-      const wire = await sameWire(() => official.auth.updateUserMetadata(stored.userId, request), () => h.api.updateUserMetadata(stored.userId, request));
+      const wire = await sameWire(h.emulator, () => official.auth.updateUserMetadata(stored.userId, request), () => h.api.updateUserMetadata(stored.userId, request));
       expect(wire).toMatchObject({ method: 'PUT', path: `/api/backend/v1/user/${stored.userId}`, body: { first_name: 'F', picture_url: 'https://p.test', metadata: { a_b: 1 }, legacy_user_id: 'lg' } });
-      const partial = await sameWire(() => official.auth.updateUserMetadata(stored.userId, { firstName: 'G' }), () => h.api.updateUserMetadata(stored.userId, { firstName: 'G' }));
+      const partial = await sameWire(h.emulator, () => official.auth.updateUserMetadata(stored.userId, { firstName: 'G' }), () => h.api.updateUserMetadata(stored.userId, { firstName: 'G' }));
       expect(partial.body).toEqual({ first_name: 'G' });
     });
   });
@@ -508,7 +490,7 @@ describe('PropelAuthApiService: users', () => {
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('email-wire');
       const request = { newEmail: email('email-wire-new'), requireEmailConfirmation: true };
-      const wire = await sameWire(() => official.auth.updateUserEmail(stored.userId, request), () => h.api.updateUserEmail(stored.userId, request));
+      const wire = await sameWire(h.emulator, () => official.auth.updateUserEmail(stored.userId, request), () => h.api.updateUserEmail(stored.userId, request));
       expect(wire).toMatchObject({ method: 'PUT', path: `/api/backend/v1/user/${stored.userId}/email`, body: { new_email: request.newEmail, require_email_confirmation: true } });
     });
   });
@@ -539,9 +521,9 @@ describe('PropelAuthApiService: users', () => {
     it('put the same requests on the wire as @propelauth/node', async () => {
       const stored = user('password-wire');
       const request = { password: 'correct horse battery' };
-      const update = await sameWire(() => official.auth.updateUserPassword(stored.userId, request), () => h.api.updateUserPassword(stored.userId, request));
+      const update = await sameWire(h.emulator, () => official.auth.updateUserPassword(stored.userId, request), () => h.api.updateUserPassword(stored.userId, request));
       expect(update).toMatchObject({ method: 'PUT', path: `/api/backend/v1/user/${stored.userId}/password`, body: { password: request.password } });
-      const clear = await sameWire(() => official.auth.clearUserPassword(stored.userId), () => h.api.clearUserPassword(stored.userId));
+      const clear = await sameWire(h.emulator, () => official.auth.clearUserPassword(stored.userId), () => h.api.clearUserPassword(stored.userId));
       expect(clear).toMatchObject({ method: 'PUT', path: `/api/backend/v1/user/${stored.userId}/clear_password`, body: undefined });
     });
   });
@@ -564,9 +546,9 @@ describe('PropelAuthApiService: users', () => {
 
     it('put the same requests on the wire as @propelauth/node', async () => {
       const stored = user('can-create-wire');
-      const on = await sameWire(() => official.auth.enableUserCanCreateOrgs(stored.userId), () => h.api.enableUserCanCreateOrgs(stored.userId));
+      const on = await sameWire(h.emulator, () => official.auth.enableUserCanCreateOrgs(stored.userId), () => h.api.enableUserCanCreateOrgs(stored.userId));
       expect(on).toMatchObject({ method: 'PUT', path: `/api/backend/v1/user/${stored.userId}/can_create_orgs/enable` });
-      const off = await sameWire(() => official.auth.disableUserCanCreateOrgs(stored.userId), () => h.api.disableUserCanCreateOrgs(stored.userId));
+      const off = await sameWire(h.emulator, () => official.auth.disableUserCanCreateOrgs(stored.userId), () => h.api.disableUserCanCreateOrgs(stored.userId));
       expect(off).toMatchObject({ method: 'PUT', path: `/api/backend/v1/user/${stored.userId}/can_create_orgs/disable` });
     });
   });
@@ -587,7 +569,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('delete-wire');
-      const wire = await sameWire(() => official.auth.deleteUser(stored.userId), () => h.api.deleteUser(stored.userId));
+      const wire = await sameWire(h.emulator, () => official.auth.deleteUser(stored.userId), () => h.api.deleteUser(stored.userId));
       expect(wire).toMatchObject({ method: 'DELETE', path: `/api/backend/v1/user/${stored.userId}`, body: undefined });
     });
   });
@@ -628,7 +610,7 @@ describe('PropelAuthApiService: users', () => {
         ['enableUser', 'enable'],
         ['logoutAllUserSessions', 'logout_all_sessions'],
       ] as const) {
-        const wire = await sameWire(() => official.auth[name](stored.userId), () => h.api[name](stored.userId));
+        const wire = await sameWire(h.emulator, () => official.auth[name](stored.userId), () => h.api[name](stored.userId));
         expect(wire).toMatchObject({ method: 'POST', path: `/api/backend/v1/user/${stored.userId}/${suffix}`, body: undefined });
       }
     });
@@ -654,7 +636,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('resend-wire', { emailConfirmed: false });
-      const wire = await sameWire(() => official.auth.resendEmailConfirmation(stored.userId), () => h.api.resendEmailConfirmation(stored.userId));
+      const wire = await sameWire(h.emulator, () => official.auth.resendEmailConfirmation(stored.userId), () => h.api.resendEmailConfirmation(stored.userId));
       expect(wire).toMatchObject({ method: 'POST', path: '/api/backend/v1/resend_email_confirmation', body: { user_id: stored.userId } });
     });
   });
@@ -704,7 +686,7 @@ describe('PropelAuthApiService: users', () => {
     it('reject with PropelAuthFeatureNotEnabledError when the project has no organizations (426)', async () => {
       const org = h.emulator.createOrg({ name: 'Invite 426 Org' });
       const existing = user('invite-426');
-      await withOrganizationsOff(async () => {
+      await withOrganizationsOff(h.emulator, async () => {
         expect(await rejection(h.api.inviteUserToOrg({ orgId: org.orgId, email: email('x'), role: 'Member' }))).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
         expect(await rejection(h.api.inviteUserToOrgByUserId({ orgId: org.orgId, userId: existing.userId, role: 'Member' }))).toBeInstanceOf(PropelAuthFeatureNotEnabledError);
       });
@@ -713,10 +695,10 @@ describe('PropelAuthApiService: users', () => {
     it('put the same requests on the wire as @propelauth/node', async () => {
       const org = h.emulator.createOrg({ name: 'Invite Wire Org' });
       const byEmail = { orgId: org.orgId, email: email('invite-wire'), role: 'Member' };
-      const wire = await sameWire(() => official.auth.inviteUserToOrg(byEmail), () => h.api.inviteUserToOrg(byEmail));
+      const wire = await sameWire(h.emulator, () => official.auth.inviteUserToOrg(byEmail), () => h.api.inviteUserToOrg(byEmail));
       expect(wire).toMatchObject({ method: 'POST', path: '/api/backend/v1/invite_user', body: { org_id: org.orgId, email: byEmail.email, role: 'Member', additional_roles: [] } });
       const byId = { orgId: org.orgId, userId: user('invite-wire-id').userId, role: 'Admin', additionalRoles: ['Member'] };
-      const wireById = await sameWire(() => official.auth.inviteUserToOrgByUserId(byId), () => h.api.inviteUserToOrgByUserId(byId));
+      const wireById = await sameWire(h.emulator, () => official.auth.inviteUserToOrgByUserId(byId), () => h.api.inviteUserToOrgByUserId(byId));
       expect(wireById).toMatchObject({ path: '/api/backend/v1/invite_user_by_id', body: { org_id: org.orgId, user_id: byId.userId, role: 'Admin', additional_roles: ['Member'] } });
     });
   });
@@ -736,7 +718,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const request = { email: 'm2@acme.test', redirectToUrl: 'https://app.test/x', expiresInHours: 2, createNewUserIfOneDoesntExist: true, expiresAfterFirstUse: true, userSignupQueryParameters: { ref_code: 'a' } };
-      await sameWire(() => official.auth.createMagicLink(request), () => h.api.createMagicLink(request));
+      await sameWire(h.emulator, () => official.auth.createMagicLink(request), () => h.api.createMagicLink(request));
     });
   });
 
@@ -776,11 +758,11 @@ describe('PropelAuthApiService: users', () => {
     it('puts the same request on the wire as @propelauth/node', async () => {
       const stored = user('token-wire');
       const request = { userId: stored.userId, durationInMinutes: 7 };
-      const wire = await sameWire(() => official.auth.createAccessToken(request), () => h.api.createAccessToken(request));
+      const wire = await sameWire(h.emulator, () => official.auth.createAccessToken(request), () => h.api.createAccessToken(request));
       expect(wire).toMatchObject({ method: 'POST', path: '/api/backend/v1/access_token', body: { user_id: stored.userId, duration_in_minutes: 7 } });
       const org = h.emulator.createOrg({ name: 'Token Wire Org' });
       const withOrg = { ...request, activeOrgId: org.orgId };
-      expect((await sameWire(() => official.auth.createAccessToken(withOrg), () => h.api.createAccessToken(withOrg))).body).toEqual({ user_id: stored.userId, duration_in_minutes: 7, active_org_id: org.orgId });
+      expect((await sameWire(h.emulator, () => official.auth.createAccessToken(withOrg), () => h.api.createAccessToken(withOrg))).body).toEqual({ user_id: stored.userId, duration_in_minutes: 7, active_org_id: org.orgId });
     });
   });
 
@@ -842,7 +824,7 @@ describe('PropelAuthApiService: users', () => {
         pictureUrl: 'https://p.test',
         properties: { a_b: 1 },
       };
-      const wire = await sameWire(() => official.auth.migrateUserFromExternalSource(request), () => h.api.migrateUserFromExternalSource(request));
+      const wire = await sameWire(h.emulator, () => official.auth.migrateUserFromExternalSource(request), () => h.api.migrateUserFromExternalSource(request));
       expect(wire).toMatchObject({ method: 'POST', path: '/api/backend/v1/migrate_user/', body: { existing_user_id: 'old-1', update_password_required: false, picture_url: 'https://p.test' } });
     });
   });
@@ -865,7 +847,7 @@ describe('PropelAuthApiService: users', () => {
 
     it('puts the same request on the wire as @propelauth/node', async () => {
       const request = { userId: user('migrate-password-wire').userId, passwordHash: '$2b$10$abc' };
-      const wire = await sameWire(() => official.auth.migrateUserPassword(request), () => h.api.migrateUserPassword(request));
+      const wire = await sameWire(h.emulator, () => official.auth.migrateUserPassword(request), () => h.api.migrateUserPassword(request));
       expect(wire).toMatchObject({ method: 'POST', path: '/api/backend/v1/migrate_user/password', body: { user_id: request.userId, password_hash: '$2b$10$abc' } });
     });
   });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { initBaseAuth } from '@propelauth/node';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { PropelAuthApiService, PropelAuthModule, type PropelAuthModuleOptions } from '../../lib';
 import { PropelAuthEmulator, type PropelAuthEmulatorOptions, type RecordedRequest } from '../../lib/testing';
 
@@ -93,4 +93,33 @@ function toWire(request: RecordedRequest): WireRequest {
     propelauthUrl: request.headers['x-propelauth-url'],
     contentType: request.headers['content-type'],
   };
+}
+
+/** The error `promise` rejects with; the test fails when it resolves. */
+export function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+/** Runs the official client's call, then ours: one request each, the same on the wire. Returns ours. */
+export async function sameWire(emulator: PropelAuthEmulator, theirs: () => unknown, ours: () => unknown): Promise<WireRequest> {
+  const theirRequests = await captureWire(emulator, theirs);
+  const ourRequests = await captureWire(emulator, ours);
+  expect(theirRequests).toHaveLength(1);
+  expect(ourRequests).toEqual(theirRequests);
+  return ourRequests[0];
+}
+
+/** Runs `run` with the emulator's organizations feature off (426 on org endpoints), then turns it back on. */
+export async function withOrganizationsOff<T>(emulator: PropelAuthEmulator, run: () => Promise<T>): Promise<T> {
+  emulator.state.features.organizations = false;
+  try {
+    return await run();
+  } finally {
+    emulator.state.features.organizations = true;
+  }
 }
