@@ -14,8 +14,9 @@ const API_KEY = 'sk-test-failure-behaviour-0123456789abcdef';
 /** A guard whose token step blows up with an unexpected error, as a buggy subclass might. */
 @Injectable()
 class ExplodingGuard extends RequireUserGuard {
-  protected override extractToken(_request: PropelAuthRequest): string {
-    throw new TypeError('boom: something unexpected');
+  protected override extractToken(request: PropelAuthRequest): string {
+    // What a careless error does: quote the request, token and all.
+    throw new TypeError(`boom: cannot handle ${String(request.headers.authorization)}`);
   }
 }
 
@@ -80,7 +81,10 @@ describe.each(ADAPTERS)('F55/F56 over HTTP (%s)', (adapter) => {
     const response = await get(`${running.url}/exploding`, bearer(token));
     expect(response.status).toBe(401);
     expect(response.text).not.toContain('boom');
+    expect(response.text).not.toContain(token.slice(-30));
     expect(logger.lines.some((line) => line.includes('Unexpected error while verifying'))).toBe(true);
+    // The error's message holds the Authorization header: the log names the error, never its message.
+    expect(logger.lines.join('\n')).not.toContain(token.slice(-30));
   });
 
   it('F55: refusals echo neither the token nor internals, and no log line holds a token or the API key', async () => {
