@@ -1,7 +1,17 @@
-import { EmulatorInputError } from './emulator-state';
+import { EmulatorInputError } from './emulator-errors';
 
 /** A UUID in any case, as PropelAuth's user and org ids are. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An email address: one `@` with something on both sides, no whitespace. */
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+
+/** `value` trimmed and lower-cased if it is an email address; anything else (missing included) is a 400 `{ [name]: ['Email is invalid'] }`. */
+export function emailOf(value: string | undefined, name: string): string {
+  const email = value?.trim().toLowerCase();
+  if (!email || !EMAIL.test(email)) throw new EmulatorInputError({ [name]: ['Email is invalid'] });
+  return email;
+}
 
 /** A plain object (not null, not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {

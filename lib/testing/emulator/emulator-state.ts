@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { RoleHierarchy, type RoleDefinition } from './emulator-roles';
+import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError } from './emulator-errors';
+import { emailOf } from './emulator-fields';
 import { urlSafeName } from './emulator-wire';
+
+// The errors live in their own file so that emulator-fields can throw them without importing this one.
+export { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError };
 
 export type EmulatorRoleStructure = 'single_role_in_hierarchy' | 'multi_role';
 
@@ -145,8 +150,7 @@ export class EmulatorState {
   }
 
   createUser(input: CreateEmulatorUser): EmulatorUser {
-    const email = input.email?.trim().toLowerCase();
-    if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
+    const email = emailOf(input.email, 'email');
     if (this.findUserByEmail(email)) throw new EmulatorInputError({ email: ['Email already exists'] });
     if (input.username !== undefined && this.findUserByUsername(input.username)) {
       throw new EmulatorInputError({ username: ['Username already exists'] });
@@ -239,29 +243,5 @@ export class EmulatorState {
       if (membership) result.push({ org: this.orgs.get(orgId)!, membership });
     }
     return result;
-  }
-}
-
-/** A 400 with PropelAuth's field-error body: `{ field: [messages] }`. */
-export class EmulatorInputError extends Error {
-  constructor(readonly fieldToErrors: Record<string, string[]>) {
-    super('Invalid request');
-  }
-}
-
-/** A 404. */
-export class EmulatorNotFoundError extends Error {
-  constructor() {
-    super('Not found');
-  }
-}
-
-/** Any other answer a route wants to give, e.g. `new EmulatorHttpError(426, { ... })`. */
-export class EmulatorHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown = {},
-  ) {
-    super(`HTTP ${status}`);
   }
 }

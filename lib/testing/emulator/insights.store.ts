@@ -8,6 +8,7 @@ import type {
   TopInviterReportInterval,
 } from '../../api/insights.types';
 import { EmulatorInputError, type EmulatorState } from './emulator-state';
+import { emailOf } from './emulator-fields';
 
 /** A PropelAuth employee (someone on your team in the dashboard). */
 export interface EmulatorEmployee {
@@ -122,8 +123,7 @@ export class InsightsStore {
   private readonly chartCounts = new Map<ChartMetric, Map<string, number>>();
 
   addEmployee(input: { email: string; employeeId?: string }): EmulatorEmployee {
-    const email = input.email?.trim().toLowerCase();
-    if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
+    const email = emailOf(input.email, 'email');
     const employee = { employeeId: input.employeeId ?? randomUUID(), email };
     this.employees.set(employee.employeeId, employee);
     return employee;

@@ -3,7 +3,7 @@ import type { EmulatorRouter } from './emulator-router';
 import type { EmulatorContext } from './propelauth-emulator';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type CreateEmulatorUser, type EmulatorOrg, type EmulatorUser } from './emulator-state';
 import { dropUndefined, wireUser } from './emulator-wire';
-import { isObject, objectBody, optionalBoolean, optionalObject, optionalString, optionalStringArray, pageOf, pagingParams, requiredString, stringArray } from './emulator-fields';
+import { emailOf, isObject, objectBody, optionalBoolean, optionalObject, optionalString, optionalStringArray, pageOf, pagingParams, requiredString, stringArray } from './emulator-fields';
 import { OAUTH_PROVIDERS, UserStore, type EmulatorMfaSetup, type EmulatorOAuthProvider, type EmulatorOAuthToken } from './users.store';
 
 const PREFIX = '/api/backend/v1';
@@ -127,8 +127,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
 
   router.add('POST', `${PREFIX}/magic_link`, ({ body }) => {
     const request = objectBody(body);
-    const email = optionalString(request, 'email');
-    if (!email || !email.includes('@')) throw new EmulatorInputError({ email: ['Email is invalid'] });
+    const email = emailOf(optionalString(request, 'email'), 'email');
     let user = state.findUserByEmail(email);
     if (!user) {
       if (request.create_new_user_if_one_doesnt_exist === false) throw new EmulatorInputError({ email: ['User not found'] });
@@ -196,8 +195,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
   router.add('PUT', `${PREFIX}/user/:userId/email`, ({ params, body }) => {
     const user = userOr404(params.userId);
     const request = objectBody(body);
-    const newEmail = optionalString(request, 'new_email')?.trim().toLowerCase();
-    if (!newEmail || !/^[^@\s]+@[^@\s]+$/.test(newEmail)) throw new EmulatorInputError({ new_email: ['Email is invalid'] });
+    const newEmail = emailOf(optionalString(request, 'new_email'), 'new_email');
     const holder = state.findUserByEmail(newEmail);
     if (holder && holder !== user) throw new EmulatorInputError({ new_email: ['Email already exists'] });
     if (optionalBoolean(request, 'require_email_confirmation') === true) {
@@ -280,8 +278,7 @@ export function registerUserRoutes(router: EmulatorRouter, { state, authUrl }: E
     const request = objectBody(body);
     const org = state.orgs.get(optionalString(request, 'org_id') ?? '');
     if (!org) throw new EmulatorNotFoundError();
-    const email = optionalString(request, 'email')?.trim().toLowerCase();
-    if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new EmulatorInputError({ email: ['Email is invalid'] });
+    const email = emailOf(optionalString(request, 'email'), 'email');
     return invite(org, email, request, 'email');
   });
 
