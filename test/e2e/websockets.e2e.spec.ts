@@ -254,6 +254,27 @@ describe('guards and decorators on WebSocket gateways (@nestjs/platform-ws)', ()
     expect(await client.request('whoami')).toEqual(unauthenticated);
   });
 
+  it('verifies a not-yet-valid token again on the next message of the client, once its nbf has passed', async () => {
+    const early = emulator.mintAccessToken({ userId: 'early', claims: { nbf: Math.floor(Date.now() / 1000) + 60 } });
+    const client = await connect(main, '/ws', auth(early));
+    expect(await client.request('whoami', { id: 1 })).toEqual(unauthenticated);
+    // not_yet_valid is not a lasting refusal: it is not remembered for the client.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 120 * 1000 });
+    expect(await client.request('whoami', { id: 2 })).toEqual({ event: 'whoami', data: { id: 2, userId: 'early' } });
+  });
+
+  it('remembers a lasting refusal (a malformed token) for the client: verified once', async () => {
+    const spy = vi.spyOn(main.app.get(TokenVerifierService), 'verifyAccessToken');
+    try {
+      const client = await connect(main, '/ws', auth('not.a.token'));
+      expect(await client.request('whoami', { id: 1 })).toEqual(unauthenticated);
+      expect(await client.request('whoami', { id: 2 })).toEqual(unauthenticated);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('takes the org of an org decorator from data.orgId of the message', async () => {
     const client = await connect(main, '/ws', auth(member));
     expect(await client.request('org', { id: 1, orgId: OTHER_ORG })).toEqual({ event: 'org', data: { id: 1, orgId: OTHER_ORG, orgName: 'Other', role: 'Admin' } });
