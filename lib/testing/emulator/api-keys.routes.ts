@@ -2,12 +2,11 @@ import { ApiKeyStore, type EmulatorApiKey } from './api-keys.store';
 import type { EmulatorRouter } from './emulator-router';
 import { EmulatorHttpError, EmulatorInputError, EmulatorNotFoundError, type EmulatorOrg, type EmulatorState } from './emulator-state';
 import { dropUndefined, wireStoredMembership, wireUser } from './emulator-wire';
-import { isObject, objectBody, optionalString, pageOf, pagingParams, UUID } from './emulator-fields';
+import { calendarDay, isObject, objectBody, optionalString, pageOf, pagingParams, UUID } from './emulator-fields';
 import type { EmulatorContext } from './propelauth-emulator';
 
 const PREFIX = '/api/backend/v1/end_user_api_keys';
 const API_KEY_ID = /^[0-9a-f]{32}$/i;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The end-user API key endpoints (section 9.4) of the backend API. */
 export function registerApiKeyRoutes(router: EmulatorRouter, { state }: EmulatorContext): void {
@@ -18,7 +17,7 @@ export function registerApiKeyRoutes(router: EmulatorRouter, { state }: Emulator
 
   router.add('GET', `${PREFIX}/usage`, ({ query }) => {
     const date = query.get('date');
-    if (date === null || !DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    if (date === null || calendarDay(date) === undefined) {
       throw new EmulatorInputError({ date: ['Date must be formatted as YYYY-MM-DD'] });
     }
     const count = keys.usageCount({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isoDay } from './emulator-fields';
 
 /** An end-user API key held by the emulator (camelCase; the routes put it on the wire as snake_case). */
 export interface EmulatorApiKey {
@@ -151,5 +152,5 @@ function isExpired(key: EmulatorApiKey, now: number): boolean {
 
 /** `YYYY-MM-DD` of a unix time, in UTC. */
 export function utcDate(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+  return isoDay(unixSeconds * 1000);
 }

@@ -13,6 +13,21 @@ export function emailOf(value: string | undefined, name: string): string {
   return email;
 }
 
+/** `YYYY-MM-DD` of a time (unix ms), in UTC. */
+export function isoDay(timeMs: number): string {
+  return new Date(timeMs).toISOString().slice(0, 10);
+}
+
+/** The UTC midnight (unix ms) of a `YYYY-MM-DD` calendar date, or undefined if `value` is not one (2024-02-30 is not). */
+export function calendarDay(value: string): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return undefined;
+  // Built in a leap year, then moved to its own, so that years 0000-0099 are not read as 19xx; a day that does not exist rolls over and fails the round trip.
+  const date = new Date(Date.UTC(2000, Number(match[2]) - 1, Number(match[3])));
+  date.setUTCFullYear(Number(match[1]));
+  return isoDay(date.getTime()) === value ? date.getTime() : undefined;
+}
+
 /** A plain object (not null, not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -2,7 +2,7 @@ import type { ChartMetric, ChartMetricCadence } from '../../api/insights.types';
 import type { EmulatorRouter } from './emulator-router';
 import { EmulatorInputError, EmulatorNotFoundError, type EmulatorState } from './emulator-state';
 import { dropUndefined } from './emulator-wire';
-import { UUID } from './emulator-fields';
+import { calendarDay, isoDay, UUID } from './emulator-fields';
 import {
   chartEvents,
   computeOrgReport,
@@ -210,13 +210,9 @@ function wireOrgReportRow(state: EmulatorState, run: EmulatorReport<unknown>, re
 function dateParam(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   if (raw === null) return undefined;
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
-  if (match) {
-    const date = new Date(Date.UTC(2000, Number(match[2]) - 1, Number(match[3])));
-    date.setUTCFullYear(Number(match[1]));
-    if (isoDay(date.getTime()) === raw) return date.getTime();
-  }
-  throw new EmulatorInputError({ [name]: [`${name} must be a YYYY-MM-DD date`] });
+  const day = calendarDay(raw);
+  if (day === undefined) throw new EmulatorInputError({ [name]: [`${name} must be a YYYY-MM-DD date`] });
+  return day;
 }
 
 /**
@@ -254,7 +250,7 @@ function nextPeriod(from: number, cadence: ChartMetricCadence): number {
 function sumDays(counts: ReadonlyMap<string, number>, from: number, to: number): number {
   let sum = 0;
   for (const [day, value] of counts) {
-    const time = Date.parse(`${day}T00:00:00Z`);
+    const time = calendarDay(day)!; // InsightsStore.setChartCounts takes calendar days only
     if (time >= from && time < to) sum += value;
   }
   return sum;
@@ -262,8 +258,4 @@ function sumDays(counts: ReadonlyMap<string, number>, from: number, to: number):
 
 function startOfDay(time: number): number {
   return Math.floor(time / DAY_MS) * DAY_MS;
-}
-
-function isoDay(time: number): string {
-  return new Date(time).toISOString().slice(0, 10);
 }

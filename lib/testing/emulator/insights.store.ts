@@ -8,7 +8,7 @@ import type {
   TopInviterReportInterval,
 } from '../../api/insights.types';
 import { EmulatorInputError, type EmulatorState } from './emulator-state';
-import { emailOf } from './emulator-fields';
+import { calendarDay, emailOf } from './emulator-fields';
 
 /** A PropelAuth employee (someone on your team in the dashboard). */
 export interface EmulatorEmployee {
@@ -202,7 +202,7 @@ export class InsightsStore {
   setChartCounts(metric: ChartMetric, countsByDay: Record<string, number>): void {
     const counts = new Map<string, number>();
     for (const [day, value] of Object.entries(countsByDay)) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isFinite(value)) throw new Error(`InsightsStore.setChartCounts: ${day} -> ${value} is not a 'YYYY-MM-DD' -> number entry`);
+      if (calendarDay(day) === undefined || !Number.isFinite(value)) throw new Error(`InsightsStore.setChartCounts: ${day} -> ${value} is not a 'YYYY-MM-DD' -> number entry`);
       counts.set(day, value);
     }
     this.chartCounts.set(metric, counts);
