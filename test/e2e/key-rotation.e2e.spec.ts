@@ -9,7 +9,6 @@ import {
   PropelAuthModule,
   PropelAuthStartupError,
   RequireUserGuard,
-  TokenVerificationError,
   TokenVerifierService,
   type PropelAuthModuleOptions,
   type User,
@@ -17,7 +16,7 @@ import {
 import { ADAPTERS, startApp } from '../support/apps';
 import { bearer, get } from '../support/http';
 import { PropelAuthEmulator } from '../../lib/testing';
-import { rsaKeyPair, signRaw } from '../support/tokens';
+import { reasonOf, rsaKeyPair, signRaw } from '../support/tokens';
 
 const METADATA = '/api/v1/token_verification_metadata';
 const JWKS = '/.well-known/jwks.json';
@@ -38,15 +37,6 @@ async function verifierWith(options: Partial<PropelAuthModuleOptions> = {}): Pro
   await moduleRef.init();
   close = () => moduleRef.close();
   return moduleRef.get(TokenVerifierService);
-}
-
-async function reasonOf(call: () => Promise<unknown>): Promise<string> {
-  try {
-    await call();
-    return 'accepted';
-  } catch (error) {
-    return error instanceof TokenVerificationError ? error.reason : `error:${(error as Error).name}`;
-  }
 }
 
 /** A token signed by an attacker's key, naming a kid the server has never seen. */

@@ -50,3 +50,21 @@ export function rejection(fn: () => unknown): TokenVerificationError {
   }
   throw new Error('expected the token to be refused');
 }
+
+/**
+ * What `call` comes to, for tests that compare outcomes: `'accepted'`, the reason of the
+ * TokenVerificationError it throws (or its promise rejects with), or `error:<name>` for
+ * any other error. Asynchronous when `call` returns a promise.
+ */
+export function reasonOf(call: () => Promise<unknown>): Promise<string>;
+export function reasonOf(call: () => unknown): string;
+export function reasonOf(call: () => unknown): string | Promise<string> {
+  const outcome = (error: unknown): string => (error instanceof TokenVerificationError ? error.reason : `error:${(error as Error)?.name}`);
+  let result: unknown;
+  try {
+    result = call();
+  } catch (error) {
+    return outcome(error);
+  }
+  return result instanceof Promise ? result.then(() => 'accepted', outcome) : 'accepted';
+}

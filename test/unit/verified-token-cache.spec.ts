@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { KeyObject } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TokenVerificationError, TokenVerifierService } from '../../lib';
+import { TokenVerifierService } from '../../lib';
 import { resolvePropelAuthOptions } from '../../lib/module/propelauth-options';
-import { rsaKeyPair, signRaw } from '../support/tokens';
+import { reasonOf, rsaKeyPair, signRaw } from '../support/tokens';
 
 const ISSUER = 'https://auth.example.com';
 const signer = rsaKeyPair();
@@ -29,15 +29,6 @@ function verifier(options: { tokenCacheSize?: number; clockToleranceSeconds?: nu
 
 const token = (claims: Record<string, unknown> = {}) =>
   signRaw({ alg: 'RS256', typ: 'JWT' }, { user_id: 'u1', iss: ISSUER, iat: NOW, exp: NOW + 60, ...claims }, signer.privateKey);
-
-function reasonOf(call: () => unknown): string {
-  try {
-    call();
-    return 'accepted';
-  } catch (error) {
-    return (error as TokenVerificationError).reason;
-  }
-}
 
 describe('F58: the verified-token cache', () => {
   afterEach(() => {
