@@ -87,7 +87,7 @@ export function registerOrgRoutes(router: EmulatorRouter, { state, authUrl }: Em
   route('GET', '/pending_org_invites', ({ query }) => {
     const orgId = query.get('org_id') ?? undefined;
     const { pageSize, pageNumber } = pagingParams(query, MAX_PAGE_SIZE);
-    const matching = state.pendingInvites.filter((invite) => (orgId === undefined || invite.orgId === orgId) && state.orgs.has(invite.orgId));
+    const matching = state.pendingInvites.filter((invite) => orgId === undefined || invite.orgId === orgId); // DELETE /org drops its invites
     return {
       status: 200,
       body: pageOf(matching, pageSize, pageNumber, 'invites', (invite) =>
