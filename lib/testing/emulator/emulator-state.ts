@@ -123,7 +123,7 @@ export class EmulatorState {
       });
     }
   }
-  private readonly stores = new Map<new () => unknown, unknown>();
+  private readonly stores = new Map<new (state: EmulatorState) => unknown, unknown>();
 
   constructor(
     readonly roles: RoleHierarchy,
@@ -135,15 +135,16 @@ export class EmulatorState {
   }
 
   /**
-   * A domain's own store (API keys, MFA, reports...), created on first use and
-   * kept for the life of this emulator.
+   * A domain's own store (API keys, MFA, reports...), created on first use (given
+   * this state, for a store that needs the users or another store) and kept for
+   * the life of this emulator.
    *
    * @example const keys = emulator.state.store(ApiKeyStore);
    */
-  store<T>(type: new () => T): T {
+  store<T>(type: new (state: EmulatorState) => T): T {
     let store = this.stores.get(type) as T | undefined;
     if (store === undefined) {
-      store = new type();
+      store = new type(this);
       this.stores.set(type, store);
     }
     return store;

@@ -14,7 +14,6 @@ const GRANT_TYPES = new Set(['ONE_TIME_USE', 'TIME_BASED']);
  */
 export function registerStepUpMfaRoutes(router: EmulatorRouter, { state }: EmulatorContext): void {
   const mfa = state.store(StepUpMfaStore);
-  mfa.attach(state);
 
   router.add('POST', `${PREFIX}/verify-totp`, ({ body }) => {
     const request = fields(mfa, body, { action_type: 'string', user_id: 'string', code: 'string', grant_type: 'grant_type', valid_for_seconds: 'seconds' });

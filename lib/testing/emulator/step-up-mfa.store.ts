@@ -75,12 +75,9 @@ export class StepUpMfaStore {
   /** When true, every step-up endpoint answers `feature_gated` (a pricing plan without step-up MFA). */
   featureGated = false;
   private clockOffsetMs = 0;
-  private state: EmulatorState | undefined;
 
-  /** @internal Done by the step-up routes when the emulator is built. */
-  attach(state: EmulatorState): void {
-    this.state = state;
-  }
+  /** Made by `state.store(StepUpMfaStore)`, which gives it the emulator's state. */
+  constructor(private readonly state: EmulatorState) {}
 
   /** The emulator's clock for grants and challenges, in unix ms (see `advanceClock`). */
   now(): number {
@@ -171,17 +168,12 @@ export class StepUpMfaStore {
   }
 
   private users(): UserStore {
-    return this.attached().store(UserStore);
+    return this.state.store(UserStore);
   }
 
   private user(userId: string): EmulatorUser {
-    const user = this.attached().users.get(userId);
+    const user = this.state.users.get(userId);
     if (!user) throw new Error(`PropelAuthEmulator has no user ${userId}`);
     return user;
-  }
-
-  private attached(): EmulatorState {
-    if (!this.state) throw new Error('StepUpMfaStore is not attached to an emulator: get it with emulator.state.store(StepUpMfaStore)');
-    return this.state;
   }
 }
