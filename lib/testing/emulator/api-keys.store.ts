@@ -95,11 +95,6 @@ export class ApiKeyStore {
     return isExpired(key, this.now());
   }
 
-  /** Current (or archived) keys, oldest first, by their own state (the routes also archive the keys of deleted users and orgs). */
-  list(archived: boolean): EmulatorApiKey[] {
-    return [...this.keys.values()].filter((key) => this.isArchived(key) === archived);
-  }
-
   delete(apiKeyId: string): void {
     const key = this.keys.get(apiKeyId);
     if (key) key.deletedAt = this.now();
