@@ -119,7 +119,7 @@ export class PropelAuthTesting {
    */
   module(overrides: PropelAuthTestingOverrides = {}): DynamicModule {
     // Built by forRoot itself, so the providers and exports are the real module's, whatever they become.
-    const real = PropelAuthModule.forRoot({ ...overrides, ...this.moduleOptions(overrides) });
+    const real = PropelAuthModule.forRoot(this.moduleOptions(overrides));
     return { ...real, module: PropelAuthTestingModule };
   }
 
