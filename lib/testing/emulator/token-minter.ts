@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { RoleHierarchy } from './emulator-roles';
-import type { EmulatorMembership, EmulatorOrg, EmulatorRoleStructure, EmulatorState, EmulatorUser } from './emulator-state';
+import type { EmulatorRoleStructure, EmulatorState, EmulatorUser } from './emulator-state';
 import { wireOrgMemberInfo, wireStoredMembership } from './emulator-wire';
 
 /** One org membership to put in a minted token. */
@@ -59,7 +59,7 @@ export class TokenMinter {
 
   mint(options: MintAccessTokenOptions = {}): string {
     const userId = options.userId ?? randomUUID();
-    const orgEntries = (options.orgs ?? []).map((membership) => this.orgClaim(membership));
+    const orgEntries = (options.orgs ?? []).map((membership) => wireOrgMemberInfo(this.roles, membership));
     return this.sign(
       {
         user_id: userId,
@@ -79,7 +79,7 @@ export class TokenMinter {
 
   /** A token for a user held in the emulator's state, with that user's real memberships. */
   mintForUser(state: EmulatorState, user: EmulatorUser, options: { expiresInSeconds?: number; activeOrgId?: string } = {}): string {
-    const orgEntries = state.orgsOfUser(user.userId).map(({ org, membership }) => this.storedOrgClaim(org, membership));
+    const orgEntries = state.orgsOfUser(user.userId).map(({ org, membership }) => wireStoredMembership(this.roles, org, membership));
     return this.sign(
       {
         user_id: user.userId,
@@ -119,13 +119,5 @@ export class TokenMinter {
     // jsonwebtoken keeps a given iat, and deletes it under noTimestamp: only ask for that when iat was removed.
     const noTimestamp = !Object.hasOwn(claims, 'iat');
     return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: kid, noTimestamp, header: { typ: 'JWT', alg: 'RS256', ...options.header } });
-  }
-
-  private orgClaim(membership: MintOrgMembership): Record<string, unknown> {
-    return wireOrgMemberInfo(this.roles, membership);
-  }
-
-  private storedOrgClaim(org: EmulatorOrg, membership: EmulatorMembership): Record<string, unknown> {
-    return wireStoredMembership(this.roles, org, membership);
   }
 }
