@@ -12,6 +12,8 @@ import {
   PROPELAUTH_MODULE_OPTIONS,
   PropelAuthApiService,
   PropelAuthModule,
+  PropelAuthRateLimitedError,
+  PropelAuthStartupError,
   Public,
   RequireOrgRole,
   RequireUserGuard,
@@ -348,6 +350,45 @@ describe.each(ADAPTERS)('the testing kit (%s)', (adapter) => {
         await running.app.close();
       }
     });
+  });
+});
+
+describe('the kit fails fast', () => {
+  let testing: PropelAuthTesting;
+
+  beforeAll(async () => {
+    testing = await PropelAuthTesting.start();
+  });
+
+  afterAll(async () => {
+    await testing?.stop();
+  });
+
+  it('does not wait out a 429 asking for 100 ms, over its 50 ms retry cap (the module alone waits and retries)', async () => {
+    const user = testing.emulator.createUser({ email: 'patient@example.com' });
+    const path = `/api/backend/v1/user/${user.userId}`;
+    const moduleRef = await Test.createTestingModule({ imports: [testing.module()] }).compile();
+    try {
+      testing.emulator.failNext({ path, status: 429, body: { wait_seconds: 0.1 } });
+      await expect(moduleRef.get(PropelAuthApiService).fetchUserMetadataByUserId(user.userId)).rejects.toBeInstanceOf(PropelAuthRateLimitedError);
+      expect(testing.emulator.requestsTo(path)).toHaveLength(1);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
+  it('gives up fetching the verifier key after 2 attempts (the module alone makes up to 5)', async () => {
+    testing.emulator.clearRequests();
+    testing.emulator.failNext({ path: '/api/v1/token_verification_metadata', status: 500, times: 2 });
+    const moduleRef = await Test.createTestingModule({ imports: [testing.module({ manualTokenVerificationMetadata: undefined })] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await expect(app.init()).rejects.toThrow(PropelAuthStartupError);
+      expect(testing.emulator.requestsTo('/api/v1/token_verification_metadata')).toHaveLength(2);
+    } finally {
+      testing.emulator.clearFailures();
+      await app.close().catch(() => undefined);
+    }
   });
 });
 
