@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   PropelAuthApiError,
   PropelAuthApiKeyRejectedError,
@@ -184,6 +184,22 @@ describe('the backend API client: retries, timeouts, errors, secrets', () => {
     expect(first.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(first.headers['x-propelauth-url']).toBe(new URL(h.emulator.authUrl).hostname);
     expect(second.headers.connection).toBe('keep-alive');
+  });
+
+  it('closes its keep-alive connections when the module is destroyed (its own agents, not the process-wide one)', async () => {
+    // A harness of its own: nothing else talks to this emulator (manual token metadata: no start-up fetch).
+    const own = await startApiHarness();
+    try {
+      const ownUserId = own.emulator.createUser({ email: 'connections@acme.test' }).userId;
+      await own.api.fetchUserMetadataByUserId(ownUserId);
+      await own.api.fetchUserMetadataByUserId(ownUserId);
+      expect(own.emulator.openConnections).toBe(1);
+      await own.moduleRef.close();
+      // The server sees the close a moment later: wait for that event, not for a time.
+      await vi.waitFor(() => expect(own.emulator.openConnections).toBe(0));
+    } finally {
+      await own.emulator.stop();
+    }
   });
 });
 

@@ -207,6 +207,16 @@ export class PropelAuthEmulator {
     this.latencyMs = ms;
   }
 
+  /**
+   * The TCP connections open to the emulator now: for checking that a client
+   * reuses its connections, and closes them when it shuts down.
+   *
+   * @example await moduleRef.close(); await vi.waitFor(() => expect(emulator.openConnections).toBe(0));
+   */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   /** Recorded requests to one path. */
   requestsTo(path: string): RecordedRequest[] {
     return this.requests.filter((request) => request.path === path);
